@@ -1,0 +1,5 @@
+"""The console adapter: talk to Mentorbot in a terminal, or script it through a pipe."""
+
+from adapters.console.adapter import ConsoleAdapter, render
+
+__all__ = ["ConsoleAdapter", "render"]

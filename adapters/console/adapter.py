@@ -1,0 +1,164 @@
+"""A console connector in the opsdroid shape: connect, listen, send.
+
+Lines starting with ``/mentor`` are commands, other lines messages; buttons and choices
+are numbered and answered by typing the number; a form becomes a sequence of prompts.
+Reading standard input line by line means a whole session can be piped in and its
+output asserted, which is how most behaviour is tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
+from bot.markup import to_plain
+from bot.reply import Form, Reply
+
+Handler = Callable[[Inbound], Awaitable[list[Reply]]]
+RULE = "─" * 40
+#: Piped input is echoed so a transcript reads like a chat; long lines are cut.
+ECHO_LIMIT = 200
+
+
+def render(reply: Reply, *, numbering_start: int = 1) -> str:
+    """Plain text for a terminal; buttons and choice options numbered from ``numbering_start``."""
+    lines: list[str] = []
+    if reply.title:
+        lines += [to_plain(reply.title), RULE]
+    if reply.text:
+        lines.append(to_plain(reply.text))
+    for section in reply.sections:
+        if section.title:
+            lines += ["", f"## {to_plain(section.title)}"]
+        if section.text:
+            lines.append(to_plain(section.text))
+        for f in section.fields:
+            lines.append(f"{to_plain(f.label)}: {to_plain(f.value)}")
+    number = numbering_start
+    for button in reply.buttons:
+        lines.append(f"  [{number}] {to_plain(button.label)}")
+        number += 1
+    for choice in reply.choices:
+        lines.append(f"  {to_plain(choice.placeholder)}:")
+        for option in choice.options:
+            lines.append(f"  [{number}] {to_plain(option.label)}")
+            number += 1
+    if reply.files:
+        lines += [f"(saved: {path})" for path in reply.files]
+    if reply.document:
+        lines.append(reply.document)
+    return "\n".join(lines)
+
+
+@dataclass
+class ConsoleAdapter:
+    handler: Handler
+    actor: Actor
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    #: Number -> (action_id, value) of the options on screen.
+    _options: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Extra line handlers (e.g. ``:advance`` on the simulated clock), by prefix.
+    directives: dict[str, Callable[[str], Awaitable[None]]] = field(default_factory=dict)
+
+    @property
+    def interactive(self) -> bool:
+        return self.stdin.isatty()
+
+    def write(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    async def readline(self, prompt: str = "") -> str | None:
+        if prompt and self.interactive:
+            self.stdout.write(prompt)
+            self.stdout.flush()
+        line = await asyncio.to_thread(self.stdin.readline)
+        if line == "":
+            return None
+        return line.rstrip("\r\n")
+
+    async def send(self, reply: Reply) -> None:
+        """Show a reply; remember its options; run its form."""
+        if reply.form is not None:
+            await self.fill_form(reply.form, reply)
+            return
+        if reply.buttons or reply.choices:
+            self._options = {}
+        self.write(render(reply))
+        number = 1
+        for button in reply.buttons:
+            self._options[number] = (button.action_id, button.value)
+            number += 1
+        for choice in reply.choices:
+            for option in choice.options:
+                self._options[number] = (choice.action_id, option.value)
+                number += 1
+        self.write("")
+
+    async def fill_form(self, form: Form, reply: Reply) -> None:
+        """Ask each field in turn; the whole form is submitted as one event."""
+        if reply.text:
+            self.write(to_plain(reply.text))
+        self.write(f"{to_plain(form.title)}\n{RULE}")
+        values: dict[str, str] = {}
+        for f in form.fields:
+            hint = " (optional)" if not f.required else ""
+            if f.options:
+                for n, option in enumerate(f.options, start=1):
+                    self.write(f"  [{n}] {to_plain(option.label)}")
+            line = await self.readline(f"{to_plain(f.label)}{hint}: ")
+            if line is None:
+                return
+            if self.interactive is False:
+                self.write(f"{to_plain(f.label)}{hint}: {line}")
+            if f.options and line.strip().isdigit():
+                index = int(line.strip()) - 1
+                if 0 <= index < len(f.options):
+                    line = f.options[index].value
+            values[f.name] = line
+        await self.dispatch(FormSubmit(actor=self.actor, form_id=form.form_id, values=values))
+
+    async def dispatch(self, inbound: Inbound) -> None:
+        for reply in await self.handler(inbound):
+            if reply.errors and reply.form is None:
+                for name, message in reply.errors.items():
+                    self.write(f"! {name}: {to_plain(message)}")
+            await self.send(reply)
+
+    def inbound_for(self, line: str) -> Inbound | None:
+        stripped = line.strip()
+        if not stripped:
+            return None
+        if stripped.isdigit() and int(stripped) in self._options:
+            action_id, value = self._options.pop(int(stripped))
+            self._options.clear()
+            return Action(actor=self.actor, action_id=action_id, value=value)
+        if stripped.lower().startswith("/mentor"):
+            return Command(actor=self.actor, text=stripped[len("/mentor") :])
+        return Message(actor=self.actor, text=line)
+
+    async def listen(self) -> int:
+        """Read lines until end of input; returns the process exit code (0)."""
+        if self.interactive:
+            self.write("Mentorbot console. Type /mentor help; Ctrl-D to quit.")
+        while True:
+            line = await self.readline("> ")
+            if line is None:
+                return 0
+            if not self.interactive and line.strip():
+                shown = line if len(line) <= ECHO_LIMIT else line[:ECHO_LIMIT] + "…"
+                self.write(f"> {shown}")
+            prefix = line.strip().split(maxsplit=1)[0] if line.strip() else ""
+            if prefix in self.directives:
+                await self.directives[prefix](line.strip()[len(prefix) :].strip())
+                continue
+            if prefix in (":quit", ":q"):
+                return 0
+            inbound = self.inbound_for(line)
+            if inbound is not None:
+                await self.dispatch(inbound)

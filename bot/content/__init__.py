@@ -1,0 +1,200 @@
+"""Content packs: every word Mentorbot says, as YAML data, one folder per language.
+
+Loading checks three things a translator can get wrong and a reader would notice late:
+the same keys (and list lengths) in every language, the same ``{placeholders}`` in each
+template, and every CONTENT_MAP id covered in every language. Failing at start-up is
+cheaper than a member meeting a half-translated page.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.content import schema
+
+CONTENT_DIR = Path(__file__).parent
+LANGUAGES: tuple[str, ...] = ("en", "vi")
+DEFAULT_LANGUAGE = "en"
+
+
+class ContentError(Exception):
+    """A content pack is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One language's validated content."""
+
+    lang: str
+    ui: Mapping[str, str]
+    levels: schema.LevelsFile
+    assess: schema.AssessFile
+    tracks: schema.TracksFile
+    roadmap: schema.RoadmapFile
+    diet: schema.DietFile
+    pitfalls: schema.PitfallsFile
+    guides: schema.GuidesFile
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    def t(self, key: str, /, **values: object) -> str:
+        """Render the UI template ``key`` with ``values``.
+
+        A missing key is a programming error caught by the tests, so it raises rather
+        than showing the member a raw key.
+        """
+        template = self.ui[key]
+        return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Library:
+    """All packs, by language."""
+
+    packs: Mapping[str, Pack]
+
+    def pack(self, lang: str | None) -> Pack:
+        return self.packs.get(lang or DEFAULT_LANGUAGE) or self.packs[DEFAULT_LANGUAGE]
+
+    def t(self, lang: str | None, key: str, /, **values: object) -> str:
+        return self.pack(lang).t(key, **values)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _load_ui(folder: Path) -> dict[str, str]:
+    """Merge every ``ui/*.yaml`` of a language into one flat key -> template mapping.
+
+    The UI is split by feature so that features can be added without editing one big
+    file; a key defined twice is an error rather than a silent override.
+    """
+    ui: dict[str, str] = {}
+    for path in sorted((folder / "ui").glob("*.yaml")):
+        data = _read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise ContentError(f"{path}: expected a mapping of key: text")
+        for key, value in data.items():
+            if not isinstance(value, str):
+                raise ContentError(f"{path}: {key} must be a string")
+            if key in ui:
+                raise ContentError(f"{path}: {key} is already defined in another ui file")
+            ui[str(key)] = value
+    return ui
+
+
+def load_pack(lang: str, root: Path = CONTENT_DIR) -> Pack:
+    folder = root / lang
+    raw: dict[str, Any] = {"ui": _load_ui(folder)}
+    models: dict[str, Any] = {}
+    for name, model in schema.FILES.items():
+        path = folder / f"{name}.yaml"
+        if not path.exists():
+            raise ContentError(f"{path}: missing")
+        data = _read_yaml(path)
+        raw[name] = data
+        try:
+            models[name] = model.model_validate(data)
+        except ValidationError as exc:
+            raise ContentError(f"{path}: {exc}") from exc
+    return Pack(lang=lang, ui=raw["ui"], raw=raw, **models)
+
+
+def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield ``(path, leaf)`` for every leaf; lists index their items (``a.b[2]``)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "covers":
+                continue
+            yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from flatten(value, f"{prefix}[{i}]")
+    else:
+        yield prefix, node
+
+
+def placeholders(template: str) -> frozenset[str]:
+    """The ``{names}`` a template expects (format specs ignored)."""
+    try:
+        return frozenset(
+            name.split(".")[0].split("[")[0]
+            for _, name, _, _ in string.Formatter().parse(template)
+            if name
+        )
+    except ValueError as exc:
+        raise ContentError(f"bad template {template!r}: {exc}") from exc
+
+
+def covered_ids(node: Any) -> set[str]:
+    """Every id named in a ``covers`` list anywhere below ``node``."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "covers" and isinstance(value, list):
+                found.update(str(v) for v in value)
+            else:
+                found |= covered_ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= covered_ids(value)
+    return found
+
+
+def content_map_ids(root: Path = CONTENT_DIR) -> list[str]:
+    """The CONTENT_MAP ids, from the copy kept beside the packs."""
+    text = (root / "content_map_ids.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def check_library(packs: Mapping[str, Pack], ids: list[str]) -> list[str]:
+    """Every problem across languages, as one line each; empty when all is well."""
+    problems: list[str] = []
+    base = packs[DEFAULT_LANGUAGE]
+    base_leaves = dict(flatten(base.raw))
+    for lang, pack in packs.items():
+        missing = sorted(set(ids) - covered_ids(pack.raw))
+        if missing:
+            problems.append(f"{lang}: CONTENT_MAP ids not covered: {', '.join(missing)}")
+        unknown = sorted(covered_ids(pack.raw) - set(ids))
+        if unknown:
+            problems.append(f"{lang}: covers unknown ids: {', '.join(unknown)}")
+        if lang == DEFAULT_LANGUAGE:
+            continue
+        leaves = dict(flatten(pack.raw))
+        for key in sorted(base_leaves.keys() - leaves.keys()):
+            problems.append(f"{lang}: missing {key} (present in {DEFAULT_LANGUAGE})")
+        for key in sorted(leaves.keys() - base_leaves.keys()):
+            problems.append(f"{lang}: {key} is not in {DEFAULT_LANGUAGE}")
+        for key in sorted(base_leaves.keys() & leaves.keys()):
+            a, b = base_leaves[key], leaves[key]
+            if isinstance(a, str) and isinstance(b, str):
+                pa, pb = placeholders(a), placeholders(b)
+                if pa != pb:
+                    problems.append(
+                        f"{lang}: {key} placeholders {sorted(pb)} differ from "
+                        f"{DEFAULT_LANGUAGE} {sorted(pa)}"
+                    )
+    return problems
+
+
+@cache
+def load_library(root: Path = CONTENT_DIR) -> Library:
+    """Load and check every language; raise ContentError listing all problems."""
+    packs = {lang: load_pack(lang, root) for lang in LANGUAGES}
+    problems = check_library(packs, content_map_ids(root))
+    if problems:
+        raise ContentError("content packs are inconsistent:\n" + "\n".join(problems))
+    return Library(packs=packs)

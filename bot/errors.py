@@ -1,0 +1,39 @@
+"""One exception tree: each error carries a translated, user-safe message key.
+
+Adapters show ``key`` rendered in the member's language and log the rest; a member
+never sees a traceback.
+"""
+
+from __future__ import annotations
+
+
+class MentorbotError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+class BadInput(MentorbotError):
+    """The member typed something we could not use; the message shows the right form."""
+
+
+class NotAllowed(MentorbotError):
+    """The member may not do this (e.g. a team command without admin rights)."""
+
+
+class PlatformUnreachable(MentorbotError):
+    """Sending failed. ``permanent`` means retrying will not help (user gone, no DM)."""
+
+    def __init__(self, key: str, /, *, permanent: bool, **values: object) -> None:
+        super().__init__(key, **values)
+        self.permanent = permanent
+
+
+class UiKey(str):
+    """A value that is itself a ui key, rendered in the member's language when the
+    error is shown (a usage line, the name of the thing that was wrong)."""
+
+    __slots__ = ()

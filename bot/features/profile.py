@@ -1,0 +1,177 @@
+"""``/mentor profile``, ``set``, ``lang``, ``pause`` and ``resume``: who the member is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot import text
+from bot.context import Ctx
+from bot.errors import BadInput, UiKey
+from bot.features.common import LANGUAGES, LEVEL_ALIASES, TRACK_ALIASES, resolve
+from bot.reply import Field, Reply, Section
+from bot.router import Router
+
+router = Router()
+
+SETTINGS = ("level", "track", "lang", "tz")
+SETTING_ALIASES = {
+    "level": "level",
+    "track": "track",
+    "lang": "lang",
+    "language": "lang",
+    "ngon-ngu": "lang",
+    "tz": "tz",
+    "timezone": "tz",
+    "time-zone": "tz",
+}
+LANGUAGE_ALIASES = {
+    "en": "en",
+    "english": "en",
+    "vi": "vi",
+    "vn": "vi",
+    "vietnamese": "vi",
+    "tieng-viet": "vi",
+    "tiếng-việt": "vi",
+}
+
+
+def valid_timezone(name: str) -> str:
+    """Return the canonical zone name; case-insensitive, since people type 'asia/ho_chi_minh'."""
+    if "/" in name or name.upper() == "UTC":
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    zones = available_timezones()
+    by_lower = {z.lower(): z for z in zones}
+    found = by_lower.get(name.lower())
+    if found:
+        return found
+    suggestion = text.nearest(name.lower(), by_lower)
+    if suggestion:
+        raise BadInput(
+            "error.bad_timezone_suggest", word=text.echo(name), suggestion=by_lower[suggestion]
+        )
+    raise BadInput("error.bad_timezone", word=text.echo(name))
+
+
+def profile_reply(ctx: Ctx) -> Reply:
+    m = ctx.member
+    t = ctx.t
+    levels = ctx.pack.levels.levels
+    tracks = ctx.pack.tracks.tracks
+    status = t("profile.active")
+    if m.paused:
+        status = (
+            t("profile.paused_until", date=m.paused_until.isoformat())
+            if m.paused_until
+            else t("profile.paused")
+        )
+    fields = [
+        Field(t("profile.level"), levels[m.level].name if m.level else t("profile.unset")),
+        Field(t("profile.track"), tracks[m.track].name if m.track else t("profile.unset")),
+        Field(t("profile.language"), t(f"lang.{m.language}")),
+        Field(t("profile.timezone"), m.timezone),
+        Field(t("profile.status"), status),
+        Field(
+            t("profile.sources"),
+            t("profile.sources_custom" if m.diet_sources else "profile.sources_default"),
+        ),
+    ]
+    sections = [Section(fields=tuple(fields))]
+    if m.unreachable:
+        sections.append(Section(text=t("profile.unreachable", reason=m.unreachable)))
+    extra = ctx.services.extras.get("profile_sections")
+    if extra:
+        sections.extend(extra(ctx))
+    return Reply(title=t("profile.title"), sections=tuple(sections), text=t("profile.footer"))
+
+
+@router.command("profile", usage="usage.profile", aliases=("me", "ho-so"))
+async def profile_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    return [profile_reply(ctx)]
+
+
+async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
+    t = ctx.t
+    if setting == "level":
+        key = resolve(value, LEVEL_ALIASES, usage_key="usage.set", kind="level")
+        ctx.refresh(await ctx.store.update_member(ctx.member.id, level=key))
+        shown = ctx.pack.levels.levels[key].name
+    elif setting == "track":
+        key = resolve(value, TRACK_ALIASES, usage_key="usage.set", kind="track")
+        ctx.refresh(await ctx.store.update_member(ctx.member.id, track=key))
+        shown = ctx.pack.tracks.tracks[key].name
+    elif setting == "lang":
+        key = resolve(value, LANGUAGE_ALIASES, usage_key="usage.set", kind="language")
+        ctx.refresh(await ctx.store.update_member(ctx.member.id, language=key))
+        shown = t(f"lang.{key}")
+    else:
+        zone = valid_timezone(value)
+        ctx.refresh(await ctx.store.update_member(ctx.member.id, timezone=zone))
+        shown = zone
+        hook = ctx.services.extras.get("on_timezone_change")
+        if hook:
+            await hook(ctx)
+    return [Reply(text=ctx.t("set.done", setting=ctx.t(f"setting.{setting}"), value=shown))]
+
+
+@router.command("set", usage="usage.set")
+async def set_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    if len(args) < 2:
+        raise BadInput("error.usage", usage_line=ctx.t("usage.set"))
+    setting = resolve(args[0], SETTING_ALIASES, usage_key="usage.set", kind="setting")
+    value = "-".join(args[1:]) if setting != "tz" else args[1]
+    if len(args) > 2 and setting == "tz":
+        raise BadInput("error.usage", usage_line=ctx.t("usage.set"))
+    return await apply_setting(ctx, setting, value)
+
+
+@router.action("set:level")
+async def set_level_action(ctx: Ctx, value: str) -> list[Reply]:
+    return await apply_setting(ctx, "level", value)
+
+
+@router.action("set:track")
+async def set_track_action(ctx: Ctx, value: str) -> list[Reply]:
+    return await apply_setting(ctx, "track", value)
+
+
+@router.command("lang", usage="usage.lang", aliases=("language",))
+async def lang_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    if len(args) != 1:
+        raise BadInput("error.usage", usage_line=ctx.t("usage.lang"))
+    return await apply_setting(ctx, "lang", args[0])
+
+
+@router.command("pause", usage="usage.pause", aliases=("tam-dung",))
+async def pause_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    until: date | None = None
+    if args:
+        if len(args) != 2 or args[0].lower() != "until":
+            raise BadInput("error.usage", usage_line=ctx.t("usage.pause"))
+        try:
+            until = date.fromisoformat(args[1])
+        except ValueError:
+            raise BadInput("error.bad_date", word=text.echo(args[1])) from None
+        today = ctx.now.astimezone(ZoneInfo(ctx.member.timezone)).date()
+        if until <= today:
+            raise BadInput("error.date_in_past", word=until.isoformat())
+    ctx.refresh(await ctx.store.update_member(ctx.member.id, paused=True, paused_until=until))
+    if until:
+        return [Reply(text=ctx.t("pause.until", date=until.isoformat()))]
+    return [Reply(text=ctx.t("pause.done"))]
+
+
+@router.command("resume", usage="usage.resume", aliases=("unpause", "tiep-tuc"))
+async def resume_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    if not ctx.member.paused:
+        return [Reply(text=ctx.t("resume.not_paused"))]
+    ctx.refresh(await ctx.store.update_member(ctx.member.id, paused=False, paused_until=None))
+    return [Reply(text=ctx.t("resume.done"))]
+
+
+__all__ = ["LANGUAGES", "SETTINGS", "UiKey", "router"]

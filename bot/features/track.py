@@ -1,0 +1,89 @@
+"""``/mentor track [TRACK]``: what to learn and build for a role track."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import text
+from bot.context import Ctx
+from bot.errors import BadInput
+from bot.features.common import TRACK_ALIASES, resolve, track_picker
+from bot.features.level import topic_section
+from bot.reply import Field, Reply, Section
+from bot.router import Router
+
+router = Router()
+
+COMPARISON_WORDS = ("aie-vs-mle", "mle-vs-aie", "compare", "vs", "transition", "so-sanh")
+
+
+def track_reply(ctx: Ctx, key: str) -> Reply:
+    track = ctx.pack.tracks.tracks[key]
+    t = ctx.t
+    sections = [
+        Section(title=t("track.foundations"), text=text.bullets(track.foundations)),
+        Section(title=t("track.tooling"), text=text.bullets(track.tooling)),
+        Section(title=t("track.portfolio"), text=text.bullets(track.portfolio)),
+    ]
+    for quarter in track.roadmap:
+        sections.append(Section(title=quarter.title, text=text.bullets(quarter.bullets)))
+    return Reply(
+        title=t("track.title", name=track.name),
+        text=track.summary,
+        sections=tuple(sections),
+    )
+
+
+def comparison_reply(ctx: Ctx) -> Reply:
+    cmp = ctx.pack.tracks.aie_vs_mle
+    t = ctx.t
+    rows = tuple(
+        Section(
+            title=row.aspect,
+            fields=(Field(t("track.mle_column"), row.mle), Field(t("track.aie_column"), row.aie)),
+        )
+        for row in cmp.rows
+    )
+    steps = "\n".join(f"{n}. {step}" for n, step in enumerate(cmp.transition, start=1))
+    return Reply(
+        title=cmp.title,
+        text=cmp.intro,
+        sections=(
+            *rows,
+            Section(title=t("track.when_mle"), text=cmp.when_mle),
+            Section(title=t("track.when_aie"), text=cmp.when_aie),
+            Section(title=cmp.transition_title, text=steps),
+            topic_section(cmp.challenges),
+        ),
+    )
+
+
+def foundations_reply(ctx: Ctx) -> Reply:
+    found = ctx.pack.tracks.foundations
+    return Reply(
+        title=ctx.t("track.foundations_title"),
+        sections=tuple(topic_section(found[k]) for k in found),
+    )
+
+
+@router.command("track", usage="usage.track", aliases=("tracks", "lo-trinh"))
+async def track_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    if len(args) > 1:
+        raise BadInput("error.usage", usage_line=ctx.t("usage.track"))
+    if args and args[0].lower() in COMPARISON_WORDS:
+        return [comparison_reply(ctx)]
+    if args and args[0].lower() in ("foundations", "basics", "nen-tang"):
+        return [foundations_reply(ctx)]
+    if args:
+        key = resolve(args[0], TRACK_ALIASES, usage_key="usage.track", kind="track")
+    elif ctx.member.track:
+        key = ctx.member.track
+    else:
+        return [track_picker(ctx, action_id="track:show")]
+    return [track_reply(ctx, key)]
+
+
+@router.action("track:show")
+async def show_track(ctx: Ctx, value: str) -> list[Reply]:
+    key = resolve(value, TRACK_ALIASES, usage_key="usage.track", kind="track")
+    return [track_reply(ctx, key)]

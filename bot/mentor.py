@@ -1,0 +1,149 @@
+"""The mentor: one entry point, ``handle(inbound) -> replies``, for every platform."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot import text
+from bot.context import Ctx, Services
+from bot.errors import BadInput, MentorbotError, UiKey
+from bot.events import Action, Command, FormSubmit, Inbound, Message
+from bot.reply import Reply
+from bot.router import Router, lookup, merge
+from storage.repo import MemberKey
+
+log = logging.getLogger(__name__)
+
+
+def default_features() -> list[Router]:
+    """The feature routers, in the order their free-text handlers are asked."""
+    from bot.features import (
+        assess,
+        diet,
+        guide,
+        help,
+        level,
+        pitfalls,
+        privacy,
+        profile,
+        track,
+    )
+
+    return [
+        help.router,
+        level.router,
+        assess.router,
+        track.router,
+        diet.router,
+        pitfalls.router,
+        guide.router,
+        profile.router,
+        privacy.router,
+    ]
+
+
+class Mentor:
+    def __init__(self, services: Services, features: Sequence[Router] | None = None) -> None:
+        self.services = services
+        self.router = merge(features if features is not None else default_features())
+        services.extras.setdefault("router", self.router)
+
+    async def context(self, inbound: Inbound) -> Ctx:
+        actor = inbound.actor
+        now = self.services.clock.now()
+        member, created = await self.services.store.member(
+            MemberKey(actor.platform, actor.workspace, actor.user),
+            now=now,
+            defaults={
+                "timezone": actor.timezone,
+                "language": actor.language if actor.language in ("en", "vi") else None,
+                "display_name": actor.display_name,
+            },
+        )
+        workspace = await self.services.store.get_workspace(member.workspace_id)
+        assert workspace is not None
+        return Ctx(
+            services=self.services,
+            actor=actor,
+            member=member,
+            workspace=workspace,
+            now=now,
+            first_contact=created,
+            channel=inbound.channel,
+        )
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Answer one event. Never raises: errors become translated replies."""
+        ctx: Ctx | None = None
+        try:
+            ctx = await self.context(inbound)
+            replies = await self._dispatch(ctx, inbound)
+            if ctx.first_contact and isinstance(inbound, Command | Message):
+                replies = [Reply(text=ctx.t("welcome.first_contact")), *replies]
+            return replies
+        except MentorbotError as exc:
+            lang = ctx.lang if ctx else inbound.actor.language
+            return [Reply(text=self.render_error(lang, exc))]
+        except Exception:
+            log.exception("failed to handle %s", type(inbound).__name__)
+            lang = ctx.lang if ctx else inbound.actor.language
+            return [Reply(text=self.services.content.t(lang, "error.internal"))]
+
+    def render_error(self, lang: str | None, exc: MentorbotError) -> str:
+        content = self.services.content
+        values = {
+            k: content.t(lang, v) if isinstance(v, UiKey) else v for k, v in exc.values.items()
+        }
+        return content.t(lang, exc.key, **values)
+
+    async def _dispatch(self, ctx: Ctx, inbound: Inbound) -> list[Reply]:
+        match inbound:
+            case Command(text=raw):
+                return await self.command(ctx, raw)
+            case Message(text=raw):
+                return await self.message(ctx, raw)
+            case Action(action_id=action_id, value=value):
+                handler = self.router.actions.get(action_id)
+                if handler is None:
+                    raise BadInput("error.stale_action")
+                return await handler(ctx, text.clean(value, limit=500))
+            case FormSubmit(form_id=form_id, values=values):
+                form = self.router.forms.get(form_id)
+                if form is None:
+                    raise BadInput("error.stale_action")
+                cleaned = {
+                    text.clean(k, limit=64): text.clean(v, limit=4000) for k, v in values.items()
+                }
+                return await form(ctx, cleaned)
+        raise BadInput("error.stale_action")  # pragma: no cover
+
+    async def command(self, ctx: Ctx, raw: str) -> list[Reply]:
+        parts = text.words(raw)
+        if parts and parts[0].lower() in ("/mentor", "mentor"):
+            parts = parts[1:]
+        if not parts:
+            parts = ["help"]
+        name, args = parts[0].lower(), parts[1:]
+        spec = lookup(self.router.commands, name)
+        if spec is None:
+            names = [*self.router.commands]
+            names += [a for s in self.router.commands.values() for a in s.aliases]
+            suggestion = text.nearest(name, names)
+            if suggestion:
+                raise BadInput(
+                    "error.unknown_command_suggest", word=text.echo(name), suggestion=suggestion
+                )
+            raise BadInput("error.unknown_command", word=text.echo(name))
+        return await spec.handler(ctx, args)
+
+    async def message(self, ctx: Ctx, raw: str) -> list[Reply]:
+        cleaned = text.clean(raw, limit=4000)
+        for handler in self.router.messages:
+            replies = await handler(ctx, cleaned)
+            if replies is not None:
+                return replies
+        first = cleaned.split(maxsplit=1)[0].lower() if cleaned else ""
+        if first.lstrip("/") in self.router.commands:
+            return await self.command(ctx, cleaned.lstrip("/"))
+        return [Reply(text=ctx.t("message.not_understood"))]

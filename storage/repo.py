@@ -1,0 +1,197 @@
+"""The queries the core needs, behind one small class.
+
+Features call these instead of building SQL, so the same code runs on SQLite and
+PostgreSQL and the tests of this module cover both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Assessment, Member, Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class MemberKey:
+    """(platform, workspace, user): how a member is found. Two workspaces never share."""
+
+    platform: str
+    workspace: str
+    user: str
+
+
+class Store:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction that commits on success and rolls back on error."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def workspace(
+        self, platform: str, external_id: str, *, now: datetime, defaults: dict[str, Any]
+    ) -> Workspace:
+        for _ in range(2):
+            async with self.session() as s:
+                found = await s.scalar(
+                    select(Workspace).where(
+                        Workspace.platform == platform, Workspace.external_id == external_id
+                    )
+                )
+                if found is not None:
+                    return found
+            try:
+                async with self.session() as s:
+                    ws = Workspace(
+                        platform=platform, external_id=external_id, created_at=now, **defaults
+                    )
+                    s.add(ws)
+                return ws
+            except IntegrityError:
+                continue  # another request created it a moment ago: read it again
+        raise RuntimeError("workspace could not be created")  # pragma: no cover
+
+    async def member(
+        self, key: MemberKey, *, now: datetime, defaults: dict[str, Any]
+    ) -> tuple[Member, bool]:
+        """The member for ``key``, created on first contact; returns (member, created)."""
+        ws = await self.workspace(
+            key.platform,
+            key.workspace,
+            now=now,
+            defaults={k: v for k, v in defaults.items() if k in ("timezone", "language") and v},
+        )
+        for _ in range(2):
+            async with self.session() as s:
+                found = await s.scalar(
+                    select(Member).where(
+                        Member.workspace_id == ws.id, Member.external_user == key.user
+                    )
+                )
+                if found is not None:
+                    return found, False
+            try:
+                async with self.session() as s:
+                    member = Member(
+                        workspace_id=ws.id,
+                        external_user=key.user,
+                        created_at=now,
+                        language=defaults.get("language") or ws.language,
+                        timezone=defaults.get("timezone") or ws.timezone,
+                        display_name=defaults.get("display_name"),
+                        paused=False,
+                        digest_opt_in=True,
+                        diet_sources={},
+                    )
+                    s.add(member)
+                return member, True
+            except IntegrityError:
+                continue
+        raise RuntimeError("member could not be created")  # pragma: no cover
+
+    async def find_member(self, key: MemberKey) -> Member | None:
+        async with self.session() as s:
+            return await s.scalar(
+                select(Member)
+                .join(Workspace, Workspace.id == Member.workspace_id)
+                .where(
+                    Workspace.platform == key.platform,
+                    Workspace.external_id == key.workspace,
+                    Member.external_user == key.user,
+                )
+            )
+
+    async def get_member(self, member_id: int) -> Member | None:
+        async with self.session() as s:
+            return await s.get(Member, member_id)
+
+    async def update_member(self, member_id: int, **changes: Any) -> Member:
+        async with self.session() as s:
+            member = await s.get(Member, member_id)
+            if member is None:
+                raise LookupError(member_id)
+            for name, value in changes.items():
+                setattr(member, name, value)
+            return member
+
+    async def get_workspace(self, workspace_id: int) -> Workspace | None:
+        async with self.session() as s:
+            return await s.get(Workspace, workspace_id)
+
+    async def update_workspace(self, workspace_id: int, **changes: Any) -> Workspace:
+        async with self.session() as s:
+            ws = await s.get(Workspace, workspace_id)
+            if ws is None:
+                raise LookupError(workspace_id)
+            for name, value in changes.items():
+                setattr(ws, name, value)
+            return ws
+
+    async def start_assessment(self, member_id: int, level: str, *, now: datetime) -> Assessment:
+        async with self.session() as s:
+            assessment = Assessment(member_id=member_id, level=level, answers=[], started_at=now)
+            s.add(assessment)
+        return assessment
+
+    async def get_assessment(self, member_id: int, assessment_id: int) -> Assessment | None:
+        """Scoped by member, so a forged button value cannot reach another's data."""
+        async with self.session() as s:
+            return await s.scalar(
+                select(Assessment).where(
+                    Assessment.id == assessment_id, Assessment.member_id == member_id
+                )
+            )
+
+    async def record_answer(
+        self,
+        member_id: int,
+        assessment_id: int,
+        *,
+        index: int,
+        answer: str,
+        total: int,
+        now: datetime,
+        score: float | None = None,
+    ) -> Assessment | None:
+        """Store the answer to question ``index``; a repeated click on an old question
+        is ignored, so double clicks do not skip questions."""
+        async with self.session() as s:
+            a = await s.scalar(
+                select(Assessment)
+                .where(Assessment.id == assessment_id, Assessment.member_id == member_id)
+                .with_for_update()
+            )
+            if a is None:
+                return None
+            if a.completed_at is None and index == len(a.answers) and index < total:
+                a.answers = [*a.answers, answer]
+                if len(a.answers) == total:
+                    a.completed_at = now
+                    a.score = score
+            return a
+
+    async def finish_assessment(self, assessment_id: int, score: float) -> None:
+        async with self.session() as s:
+            a = await s.get(Assessment, assessment_id)
+            if a is not None:
+                a.score = score
+
+    async def assessments(self, member_id: int, *, limit: int = 10) -> list[Assessment]:
+        async with self.session() as s:
+            rows = await s.scalars(
+                select(Assessment)
+                .where(Assessment.member_id == member_id, Assessment.completed_at.is_not(None))
+                .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
