@@ -31,6 +31,12 @@ async def export_document(ctx: Ctx) -> dict[str, object]:
     return document
 
 
+def membership_token(ctx: Ctx) -> str:
+    """Names this membership, not just the row: ids can be reused after a delete, and an
+    old confirm button must never delete the member who wrote in afterwards."""
+    return f"{ctx.member.id}:{ctx.member.created_at.timestamp():.6f}"
+
+
 @router.command("export", usage="usage.export", aliases=("xuat",))
 async def export_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     document = await export_document(ctx)
@@ -50,7 +56,7 @@ async def forget_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
                 Button(
                     ctx.t("forget.yes"),
                     action_id="forget:confirm",
-                    value=str(ctx.member.id),
+                    value=membership_token(ctx),
                     style="danger",
                 ),
                 Button(ctx.t("forget.no"), action_id="forget:cancel"),
@@ -61,7 +67,7 @@ async def forget_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 @router.action("forget:confirm")
 async def forget_confirm(ctx: Ctx, value: str) -> list[Reply]:
-    if value != str(ctx.member.id):
+    if value != membership_token(ctx):
         # The button belonged to an earlier membership (already forgotten): do nothing.
         raise BadInput("error.stale_action")
     lang = ctx.lang

@@ -1,0 +1,134 @@
+"""The console as a newcomer uses it: piped scripts, numbered buttons, forms, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.console import ConsoleAdapter
+from bot.events import FormSubmit, Inbound
+from bot.reply import Form, FormField, Reply
+from tests.conftest import make_actor
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    base.update(env or {})
+    base["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "mentorbot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=base,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_scripted_session_english_then_vietnamese_then_export(tmp_path: Path) -> None:
+    script = (
+        "/mentor set level mid\n/mentor level\n/mentor set lang vi\n/mentor level\n/mentor export\n"
+    )
+    result = run_cli("console", "--db", f"sqlite:///{tmp_path / 'x.db'}", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    english = out.index("Scope of impact")
+    vietnamese = out.index("Phạm vi ảnh hưởng")
+    export_at = out.index('"format": "mentorbot-export/1"')
+    assert english < vietnamese < export_at
+    document = json.loads(out[out.index("{", out.index("Đây là toàn bộ")) :])
+    assert document["member"]["level"] == "mid" and document["member"]["language"] == "vi"
+
+
+def test_console_options_and_state_persist(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    first = run_cli(
+        "console",
+        "--db",
+        db,
+        "--user",
+        "ana",
+        "--lang",
+        "vi",
+        "--tz",
+        "Asia/Ho_Chi_Minh",
+        stdin="/mentor profile\n",
+    )
+    assert first.returncode == 0 and "Asia/Ho_Chi_Minh" in first.stdout and "Hồ sơ" in first.stdout
+    second = run_cli("console", "--db", db, "--user", "ana", stdin="/mentor profile\n")
+    assert "Asia/Ho_Chi_Minh" in second.stdout and "👋" not in second.stdout
+    other = run_cli("console", "--db", db, "--user", "ben", stdin="/mentor profile\n")
+    assert "Asia/Ho_Chi_Minh" not in other.stdout
+
+
+def test_run_without_tokens_is_the_console(tmp_path: Path) -> None:
+    result = run_cli(
+        "run", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}, stdin="/mentor help\n"
+    )
+    assert result.returncode == 0 and "Mentorbot commands" in result.stdout
+
+
+def test_migrate_command(tmp_path: Path) -> None:
+    result = run_cli("migrate", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"})
+    assert result.returncode == 0 and "up to date" in result.stdout
+
+
+def test_contradictory_configuration_fails_with_one_line(tmp_path: Path) -> None:
+    result = run_cli(
+        "run", env={"SLACK_CLIENT_ID": "123", "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SLACK_CLIENT_SECRET" in lines[0]
+
+
+async def test_buttons_are_numbered_and_answered_by_number(mentor) -> None:
+    out = io.StringIO()
+    script = "/mentor assess junior\n1\n3\n2\n/mentor assess history\n"
+    console = ConsoleAdapter(
+        handler=mentor.handle, actor=make_actor(), stdin=io.StringIO(script), stdout=out
+    )
+    assert await console.listen() == 0
+    text = out.getvalue()
+    assert "[1] Yes" in text and "[2] Partly" in text and "[3] Not yet" in text
+    assert "Question 4 of 7" in text
+
+
+async def test_forms_become_prompts() -> None:
+    seen: list[Inbound] = []
+    form = Form(
+        form_id="demo",
+        title="Your goals",
+        fields=(
+            FormField(name="tech", label="Technical goal"),
+            FormField(name="note", label="Note", required=False),
+        ),
+        submit_label="Save",
+    )
+
+    async def handler(event: Inbound) -> list[Reply]:
+        seen.append(event)
+        if isinstance(event, FormSubmit):
+            return [Reply(text=f"saved {event.values['tech']}")]
+        return [Reply(form=form)]
+
+    out = io.StringIO()
+    console = ConsoleAdapter(
+        handler=handler,
+        actor=make_actor(),
+        stdin=io.StringIO("/mentor goals\nShip RAG\n\n"),
+        stdout=out,
+    )
+    assert await console.listen() == 0
+    assert isinstance(seen[-1], FormSubmit) and seen[-1].values == {"tech": "Ship RAG", "note": ""}
+    assert "saved Ship RAG" in out.getvalue() and "Note (optional)" in out.getvalue()

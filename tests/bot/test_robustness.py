@@ -1,0 +1,128 @@
+"""Whatever a member types, they get an answer and never a traceback."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.console import ConsoleAdapter
+from bot.events import Action, Command, FormSubmit, Message
+from bot.mentor import Mentor
+from tests.conftest import make_actor
+
+NASTY = [
+    "",
+    " ",
+    "\x00\x01\x02",
+    "level \x1b[31mmid",
+    "level '; DROP TABLE member; --",
+    "set tz ../../etc/passwd",
+    "set level " + "a" * 100_000,
+    "x" * 100_000,
+    "diet daily set " + ", ".join(["s"] * 5000),
+    "pause until 9999-99-99",
+    "pause until 0001-01-01",
+    "assess 💥",
+    "level 𝓂𝒾𝒹",
+    "\u202eevil",
+    "help help help",
+    "set lang {lang}",
+    "guide {0}",
+    "track %s%s%s",
+]
+
+commands = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=300),
+    st.builds(
+        lambda verb, rest: f"{verb} {rest}",
+        st.sampled_from(
+            [
+                "level",
+                "assess",
+                "track",
+                "diet",
+                "pitfalls",
+                "guide",
+                "set",
+                "pause",
+                "help",
+                "set tz",
+                "set level",
+                "diet weekly set",
+            ]
+        ),
+        st.text(max_size=80),
+    ),
+)
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Fuzzing is about parsing, not storage: SQLite keeps it fast."""
+    return request.param
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(line=commands)
+async def test_any_command_gets_a_reply(mentor: Mentor, line: str) -> None:
+    replies = await mentor.handle(Command(actor=make_actor(), text=line))
+    assert replies and all(r.plain_text() or r.document for r in replies)
+    assert not any("Traceback" in r.plain_text() for r in replies)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kind=st.sampled_from(["message", "action", "form"]),
+    name=st.sampled_from(
+        ["assess:answer", "forget:confirm", "set:level", "level:show", "nope", "track:show"]
+    ),
+    value=st.text(max_size=200),
+)
+async def test_any_event_gets_a_reply(mentor: Mentor, kind: str, name: str, value: str) -> None:
+    actor = make_actor()
+    if kind == "message":
+        event = Message(actor=actor, text=value)
+    elif kind == "action":
+        event = Action(actor=actor, action_id=name, value=value)
+    else:
+        event = FormSubmit(actor=actor, form_id=name, values={value: value})
+    replies = await mentor.handle(event)
+    assert replies
+
+
+async def test_internal_errors_become_a_polite_reply(mentor: Mentor, caplog) -> None:
+    async def broken(ctx, args):  # noqa: ANN001, ANN202
+        raise RuntimeError("boom")
+
+    mentor.router.commands["level"] = mentor.router.commands["level"].__class__(
+        "level", broken, "usage.level"
+    )
+    with caplog.at_level(logging.ERROR):
+        replies = await mentor.handle(Command(actor=make_actor(), text="level"))
+    assert "Something went wrong on my side" in replies[-1].text
+    assert "boom" in caplog.text
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines=st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=120)), max_size=6))
+async def test_console_survives_any_input(mentor: Mentor, lines: list[str]) -> None:
+    script = "".join(line.replace("\n", " ").replace("\r", " ") + "\n" for line in lines)
+    script += "/mentor assess mid\n1\n2\n3\n/mentor forget\n2\n"
+    out = io.StringIO()
+    console = ConsoleAdapter(
+        handler=mentor.handle, actor=make_actor(), stdin=io.StringIO(script), stdout=out
+    )
+    assert await console.listen() == 0
+    assert "Question 4 of" in out.getvalue()
+    assert "Traceback" not in out.getvalue()

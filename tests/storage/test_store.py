@@ -1,0 +1,76 @@
+"""Storage on every backend: isolation between workspaces, export, forget, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.mentor import Mentor
+from storage.models import Base
+from storage.privacy import delete_member, export_member, member_tables
+from storage.repo import MemberKey, Store
+from tests.conftest import START, Chat, make_actor
+
+
+async def test_members_are_keyed_by_platform_workspace_and_user(services) -> None:
+    store: Store = services.store
+    a, created_a = await store.member(MemberKey("slack", "T1", "U1"), now=START, defaults={})
+    b, created_b = await store.member(MemberKey("slack", "T2", "U1"), now=START, defaults={})
+    c, _ = await store.member(MemberKey("discord", "T1", "U1"), now=START, defaults={})
+    again, created_again = await store.member(
+        MemberKey("slack", "T1", "U1"), now=START, defaults={}
+    )
+    assert created_a and created_b and not created_again
+    assert len({a.id, b.id, c.id}) == 3 and again.id == a.id
+    assert a.workspace_id != b.workspace_id != c.workspace_id
+
+
+async def test_two_workspaces_never_see_each_others_data(mentor: Mentor) -> None:
+    alice = Chat(mentor, make_actor("U1", workspace="T-alpha"))
+    mallory = Chat(mentor, make_actor("U1", workspace="T-beta"))
+    await alice.say("/mentor set level senior")
+    await alice.say("/mentor diet daily set Secret Feed")
+    await alice.say("/mentor assess")
+    await alice.click("Yes")
+    assert "not set" in await mallory.say("/mentor profile")
+    assert "Secret Feed" not in await mallory.say("/mentor diet daily")
+    await mallory.say("/mentor export")
+    assert "Secret Feed" not in (mallory.last[-1].document or "")
+    assert '"assessment": []' in (mallory.last[-1].document or "")
+    await mallory.say("/mentor forget")
+    await mallory.click("Yes")
+    assert "Level: Senior" in await alice.say("/mentor level")
+
+
+async def test_concurrent_first_contact_creates_one_member(services) -> None:
+    store: Store = services.store
+    key = MemberKey("slack", "T9", "U9")
+    results = await asyncio.gather(*(store.member(key, now=START, defaults={}) for _ in range(5)))
+    assert len({m.id for m, _ in results}) == 1
+
+
+async def test_export_and_delete_cover_every_member_table(services) -> None:
+    store: Store = services.store
+    member, _ = await store.member(MemberKey("console", "W", "U"), now=START, defaults={})
+    other, _ = await store.member(MemberKey("console", "W", "V"), now=START, defaults={})
+    await store.start_assessment(member.id, "mid", now=START)
+    await store.start_assessment(other.id, "mid", now=START)
+    exported = await export_member(store, member.id)
+    assert {t.name for t in member_tables()} <= set(exported)
+    assert len(exported["assessment"]) == 1
+    removed = await delete_member(store, member.id)
+    assert removed == 2
+    assert await store.get_member(member.id) is None
+    assert len((await export_member(store, other.id))["assessment"]) == 1
+
+
+async def test_migrations_match_the_models(engine) -> None:
+    def diff(connection):  # noqa: ANN001, ANN202
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []

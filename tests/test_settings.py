@@ -1,0 +1,58 @@
+"""Configuration: partial or contradictory settings fail with one clear line."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentorbot.settings import ConfigError, load_settings
+
+CLEAR = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "MENTORBOT_SECRET_KEY",
+    "DISCORD_TOKEN",
+    "DATABASE_URL",
+    "LOG_LEVEL",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_run_the_console() -> None:
+    settings = load_settings()
+    assert not settings.slack_enabled and not settings.discord_enabled
+    assert settings.database_url.startswith("sqlite")
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"SLACK_CLIENT_ID": "1"}, "SLACK_CLIENT_SECRET"),
+        ({"SLACK_CLIENT_SECRET": "s"}, "SLACK_CLIENT_ID"),
+        ({"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "s"}, "MENTORBOT_SECRET_KEY"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_configuration_names_the_variable(monkeypatch, env: dict[str, str], names: str) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert names in message and "\n" not in message
+
+
+def test_env_file_is_read(tmp_path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///from-env-file.db\n")
+    assert load_settings().database_url == "sqlite:///from-env-file.db"
