@@ -27,9 +27,19 @@ class NotAllowed(MentorbotError):
 class PlatformUnreachable(MentorbotError):
     """Sending failed. ``permanent`` means retrying will not help (user gone, no DM)."""
 
-    def __init__(self, key: str, /, *, permanent: bool, **values: object) -> None:
+    def __init__(
+        self,
+        key: str,
+        /,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        **values: object,
+    ) -> None:
         super().__init__(key, **values)
         self.permanent = permanent
+        #: Seconds the platform asked us to wait (a 429's Retry-After), if it said.
+        self.retry_after = retry_after
 
 
 class UiKey(str):

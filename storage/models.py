@@ -11,7 +11,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -34,6 +45,9 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     language: Mapped[str] = mapped_column(String(8), default="en")
     digest_channel: Mapped[str | None] = mapped_column(String(64))
+    #: Set when the platform told us we may not send any more (app uninstalled, tokens
+    #: revoked); the outbox sends nothing to this workspace while it is set.
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
 
@@ -59,6 +73,8 @@ class Member(Base):
     diet_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Why the member cannot be reached any more (set by the outbox); None when fine.
     unreachable: Mapped[str | None] = mapped_column(String(200))
+    #: The platform's DM channel with this member, cached: opening one is rate-limited.
+    dm_channel: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
@@ -75,3 +91,89 @@ class Assessment(Base):
     score: Mapped[float | None] = mapped_column(Float)
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class Routine(Base):
+    """A member's daily, weekly or monthly routine, in their local time.
+
+    ``next_due_at`` is the next instant it falls due, in UTC, computed by
+    ``schedules.timing`` from the member's time zone; the tick selects on it, so there is
+    no in-memory job per member.
+    """
+
+    __tablename__ = "routine"
+    __table_args__ = (UniqueConstraint("member_id", "cadence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    cadence: Mapped[str] = mapped_column(String(8))
+    hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer)
+    #: daily: Monday to Friday only when true.
+    weekdays_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: weekly: 0 = Monday .. 6 = Sunday.
+    weekday: Mapped[int] = mapped_column(Integer, default=4)
+    #: monthly: 1..31; falls on the last day of shorter months.
+    day_of_month: Mapped[int] = mapped_column(Integer, default=1)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Delivery(Base):
+    """The durable outbox: one row per thing to send, created once per period.
+
+    ``target`` names the recipient (``m:<member id>`` or ``c:<workspace id>:<channel>``)
+    and (target, kind, period_key) is unique, so a prompt, a nudge or a digest for a
+    period is created once however many ticks or workers see it due. A claimed row
+    carries a lease; if the worker dies, the lease expires and another tick sends it.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("target", "kind", "period_key"),
+        Index("ix_delivery_pending", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str | None] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(120))
+    #: e.g. prompt:daily, snooze:weekly, nudge:tutorial, digest
+    kind: Mapped[str] = mapped_column(String(40))
+    #: e.g. 2027-03-28 (daily), 2027-W12 (weekly), 2027-03 (monthly)
+    period_key: Mapped[str] = mapped_column(String(20))
+    #: pending, claimed, sent, failed, missed, cancelled
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    due_at: Mapped[datetime]
+    #: Not to be sent before this instant (retry backoff, snooze).
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+
+class CheckIn(Base):
+    """A member's answer to one period's routine; answering again updates it."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("member_id", "cadence", "period_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    cadence: Mapped[str] = mapped_column(String(8))
+    period_key: Mapped[str] = mapped_column(String(20))
+    #: built, others, course, read, shared, skipped (see bot.features.checkin)
+    activities: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,48 @@
+"""The one thing the core needs from a platform to reach a member unprompted.
+
+The outbox (``schedules/``) hands rendered replies to the ``Outlet`` of the platform
+that owns the member. Adapters implement it; the core and the scheduler only see this
+protocol, so a prompt, a nudge and a digest travel the same way on every platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.reply import Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a delivery goes: a member's DM (``user``) or a channel (``channel``)."""
+
+    platform: str
+    workspace: str
+    user: str | None = None
+    channel: str | None = None
+    #: A cached DM channel id, when the platform needs one and we have it.
+    dm_channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What the platform said: its message id, and the DM channel it used (to cache)."""
+
+    message_id: str
+    dm_channel: str | None = None
+
+
+class Outlet(Protocol):
+    """Sends replies to a target. ``replies[0]`` is the message; when a platform has
+    threads, the rest go in its thread (a digest: short post, details inside).
+
+    Raises ``bot.errors.PlatformUnreachable`` with ``permanent=True`` when retrying
+    cannot help (user gone, DMs closed, channel gone, app uninstalled) and
+    ``permanent=False`` for what may pass (timeouts, 5xx, rate limits).
+    """
+
+    platform: str
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent: ...
