@@ -81,7 +81,7 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         await conn.close()
 
 
-def engine_for(url: str):  # noqa: ANN201 - the AsyncEngine type is obvious here
+def engine_for(url: str):
     """An engine for a test URL; the search_path travels as a server setting for asyncpg."""
     if "options=-csearch_path" in url:
         base, _, options = url.partition("?options=-csearch_path%3D")
@@ -90,7 +90,7 @@ def engine_for(url: str):  # noqa: ANN201 - the AsyncEngine type is obvious here
 
 
 @pytest.fixture
-async def engine(database_url: str):  # noqa: ANN201
+async def engine(database_url: str):
     engine = engine_for(database_url)
     await migrate(engine)
     yield engine

@@ -100,7 +100,7 @@ async def test_any_event_gets_a_reply(mentor: Mentor, kind: str, name: str, valu
 
 
 async def test_internal_errors_become_a_polite_reply(mentor: Mentor, caplog) -> None:
-    async def broken(ctx, args):  # noqa: ANN001, ANN202
+    async def broken(ctx, args):
         raise RuntimeError("boom")
 
     mentor.router.commands["level"] = mentor.router.commands["level"].__class__(

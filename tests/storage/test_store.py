@@ -67,7 +67,7 @@ async def test_export_and_delete_cover_every_member_table(services) -> None:
 
 
 async def test_migrations_match_the_models(engine) -> None:
-    def diff(connection):  # noqa: ANN001, ANN202
+    def diff(connection):
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         return compare_metadata(context, Base.metadata)
 
