@@ -32,7 +32,11 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; safe to run on every start."""
+async def migrate(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Bring the database to ``revision``; safe to run on every start.
+
+    ``heads``: features add migrations on their own branches off the schedule
+    revision (mentoring, Slack installations), so every head is applied.
+    """
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
