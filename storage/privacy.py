@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select
 
-from storage.models import Base, Member
+from storage.all_models import Base
+from storage.models import Member
 from storage.repo import Store
 
 

@@ -7,7 +7,7 @@ migration through ``run_sync``.
 
 from alembic import context
 
-from storage.models import Base
+from storage.all_models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

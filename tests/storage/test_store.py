@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.mentor import Mentor
-from storage.models import Base
+from storage.all_models import Base
 from storage.privacy import delete_member, export_member, member_tables
 from storage.repo import MemberKey, Store
 from tests.conftest import START, Chat, make_actor

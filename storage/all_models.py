@@ -1,0 +1,10 @@
+"""Imports every module that defines tables, so ``Base.metadata`` is complete.
+
+Alembic, export/forget (``storage.privacy``) and the schema test read the metadata;
+a feature whose models live in their own module adds one import line here.
+"""
+
+from storage import models
+from storage.models import Base
+
+__all__ = ["Base", "models"]
