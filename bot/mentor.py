@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-from bot import text
+from bot import mentoring, text
 from bot.context import Ctx, Services
 from bot.errors import BadInput, MentorbotError, UiKey
 from bot.events import Action, Command, FormSubmit, Inbound, Message
@@ -20,13 +21,18 @@ def default_features() -> list[Router]:
     """The feature routers, in the order their free-text handlers are asked."""
     from bot.features import (
         assess,
+        checkin,
         diet,
+        goals,
         guide,
         help,
         level,
+        metrics,
         pitfalls,
         privacy,
         profile,
+        schedule,
+        team,
         track,
     )
 
@@ -40,7 +46,21 @@ def default_features() -> list[Router]:
         guide.router,
         profile.router,
         privacy.router,
+        schedule.router,
+        checkin.router,
+        goals.router,
+        metrics.router,
+        team.router,
     ]
+
+
+def default_hooks() -> dict[str, Any]:
+    """Collaborators the core and the features call by name through ``Services.extras``
+    (first contact, a changed time zone, extra export sections). The entry point or a
+    test may set its own before building the ``Mentor``; these only fill the gaps."""
+    from bot.features import schedule
+
+    return dict(schedule.HOOKS)
 
 
 class Mentor:
@@ -48,6 +68,9 @@ class Mentor:
         self.services = services
         self.router = merge(features if features is not None else default_features())
         services.extras.setdefault("router", self.router)
+        for name, hook in default_hooks().items():
+            services.extras.setdefault(name, hook)
+        mentoring.install(services)
 
     async def context(self, inbound: Inbound) -> Ctx:
         actor = inbound.actor
@@ -63,7 +86,7 @@ class Mentor:
         )
         workspace = await self.services.store.get_workspace(member.workspace_id)
         assert workspace is not None
-        return Ctx(
+        ctx = Ctx(
             services=self.services,
             actor=actor,
             member=member,
@@ -72,6 +95,10 @@ class Mentor:
             first_contact=created,
             channel=inbound.channel,
         )
+        hook = self.services.extras.get("on_first_contact") if created else None
+        if hook is not None:
+            await hook(ctx)
+        return ctx
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one event. Never raises: errors become translated replies."""
@@ -109,12 +136,18 @@ class Mentor:
                     raise BadInput("error.stale_action")
                 return await handler(ctx, text.clean(value, limit=500))
             case FormSubmit(form_id=form_id, values=values):
-                form = self.router.forms.get(form_id)
+                # Like a button value, a form id may carry state after "#"
+                # ("checkin:details#daily:2027-03-28"); the handler reads it under "#".
+                base, _, state = form_id.partition("#")
+                form = self.router.forms.get(base)
                 if form is None:
                     raise BadInput("error.stale_action")
                 cleaned = {
                     text.clean(k, limit=64): text.clean(v, limit=4000) for k, v in values.items()
                 }
+                cleaned.pop("#", None)
+                if state:
+                    cleaned["#"] = text.clean(state, limit=200)
                 return await form(ctx, cleaned)
         raise BadInput("error.stale_action")  # pragma: no cover
 

@@ -1,5 +1,5 @@
 """The console adapter: talk to Mentorbot in a terminal, or script it through a pipe."""
 
-from adapters.console.adapter import ConsoleAdapter, render
+from adapters.console.adapter import ConsoleAdapter, ConsoleOutlet, local_stamp, render
 
-__all__ = ["ConsoleAdapter", "render"]
+__all__ = ["ConsoleAdapter", "ConsoleOutlet", "local_stamp", "render"]

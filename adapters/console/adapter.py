@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
+from bot.delivery import Sent, Target
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.markup import to_plain
 from bot.reply import Form, Reply
 
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
+#: The time zone of a delivery's recipient, for the local time shown above it.
+ZoneOf = Callable[[Target], Awaitable[str]]
 RULE = "─" * 40
 #: Piped input is echoed so a transcript reads like a chat; long lines are cut.
 ECHO_LIMIT = 200
@@ -162,3 +168,43 @@ class ConsoleAdapter:
             inbound = self.inbound_for(line)
             if inbound is not None:
                 await self.dispatch(inbound)
+
+
+def local_stamp(instant: datetime, zone: str) -> str:
+    """``Sun 2027-03-28 03:00 Europe/Berlin``: when a delivery arrived, where it arrived."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a %Y-%m-%d %H:%M} {zone}"
+
+
+@dataclass
+class ConsoleOutlet:
+    """The console's ``Outlet``: scheduled deliveries are printed as they are sent.
+
+    Each is headed by the recipient's local time (the clock's now, which is the due time
+    on a simulated clock). A delivery to the console's own member goes through
+    ``adapter.send``, so its buttons are numbered and answerable like any reply; one to
+    someone else (a second member in the same database) is shown, not answerable, since
+    a click would be made as the console's member.
+    """
+
+    adapter: ConsoleAdapter
+    clock: Clock
+    zone_of: ZoneOf
+    platform: str = "console"
+    sent: int = 0
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
+        zone = await self.zone_of(target)
+        who = target.user or target.channel or "?"
+        self.adapter.write(f"📬 {local_stamp(self.clock.now(), zone)} · to {who}")
+        mine = target.user == self.adapter.actor.user and (
+            target.workspace == self.adapter.actor.workspace
+        )
+        for reply in replies:
+            if mine:
+                await self.adapter.send(reply)
+            else:
+                self.adapter.write(render(reply))
+                self.adapter.write("")
+        self.sent += 1
+        return Sent(message_id=f"console-{self.sent}")

@@ -1,0 +1,602 @@
+"""Check-ins: answering a routine's prompt, snoozing it, and ``/mentor stats``.
+
+An answer is stored against the period the prompt was for, whenever it arrives: the
+button carries cadence and period, so a late answer counts for its own period and
+answering again adds to (or corrects) the same row instead of creating another.
+
+Streaks count consecutive *asked* periods. A period counts as asked when a prompt for it
+was actually sent (a ``Delivery`` of ``prompt:`` or ``snooze:`` kind with ``sent_at``)
+or when the member answered it anyway. The scheduler sends nothing while a member is
+paused or a routine is off (and a weekdays-only daily routine says nothing at weekends),
+so those periods are simply not in the sequence and cannot break a streak; neither can a
+prompt the outbox recorded as missed after downtime, which was never sent. The current
+period never breaks a streak: it is still open.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import text
+from bot.context import Ctx
+from bot.errors import BadInput
+from bot.features.common import CADENCE_ALIASES, resolve
+from bot.features.schedule import when_text
+from bot.prompts import (
+    ACTIVITIES,
+    ANSWER_ACTION,
+    CADENCES,
+    DETAILS_ACTION,
+    LATER_ACTION,
+    SNOOZES,
+    answer_value,
+    period_end,
+    period_label,
+    period_of,
+    period_start,
+    prompt_cache,
+)
+from bot.reply import Button, Field, Form, FormField, Option, Reply, Section
+from bot.router import Router
+from storage.models import CheckIn, Delivery
+from storage.repo import Store
+
+router = Router()
+
+#: The form id; its state (cadence and period) travels after ``#`` like a button value.
+DETAILS_FORM = "checkin:details"
+#: Where ``Mentor`` puts the state carried after ``#`` in a form id.
+FORM_STATE = "#"
+MAX_MINUTES = {"daily": 24 * 60, "weekly": 7 * 24 * 60, "monthly": 31 * 24 * 60}
+MAX_NOTE_CHARS = 1000
+#: 70/20/10: each activity's bucket. Reading a paper or post is self-directed study like
+#: a course; sharing or writing is learning with and through people (feedback, review).
+BUCKETS: Mapping[str, str] = {
+    "built": "projects",
+    "others": "others",
+    "shared": "others",
+    "course": "courses",
+    "read": "courses",
+}
+TARGETS: Mapping[str, int] = {"projects": 70, "others": 20, "courses": 10}
+MIX_DAYS = 28
+#: A bucket this far below its target earns the advice line.
+ADVICE_GAP = 10
+MORNING = time(9, 0)
+SNOOZE_DELAYS: Mapping[str, timedelta] = {"1h": timedelta(hours=1), "3h": timedelta(hours=3)}
+YES_WORDS = frozenset({"yes", "y", "true", "1", "co", "có", "share"})
+NO_WORDS = frozenset({"no", "n", "false", "0", "khong", "không", "private"})
+
+
+# -- queries ------------------------------------------------------------------------------
+
+
+async def get_checkin(store: Store, member_id: int, cadence: str, period: str) -> CheckIn | None:
+    async with store.session() as s:
+        return await s.scalar(
+            select(CheckIn).where(
+                CheckIn.member_id == member_id,
+                CheckIn.cadence == cadence,
+                CheckIn.period_key == period,
+            )
+        )
+
+
+def _merge(activities: Sequence[str], activity: str) -> list[str]:
+    """Add an activity; "skipped" replaces the others, and any activity replaces "skipped"."""
+    if activity == "skipped":
+        return ["skipped"]
+    kept = [a for a in activities if a != "skipped"]
+    return kept if activity in kept else [*kept, activity]
+
+
+async def save_activity(
+    store: Store, member_id: int, cadence: str, period: str, activity: str, *, now: datetime
+) -> CheckIn:
+    """Record an activity for a period; race-safe like first contact (insert, and on a
+    unique violation read the row another click just created, then update it)."""
+    for _ in range(2):
+        async with store.session() as s:
+            row = await s.scalar(
+                select(CheckIn)
+                .where(
+                    CheckIn.member_id == member_id,
+                    CheckIn.cadence == cadence,
+                    CheckIn.period_key == period,
+                )
+                .with_for_update()
+            )
+            if row is not None:
+                row.activities = _merge(row.activities or [], activity)
+                row.updated_at = now
+                return row
+        try:
+            async with store.session() as s:
+                row = CheckIn(
+                    member_id=member_id,
+                    cadence=cadence,
+                    period_key=period,
+                    activities=[activity],
+                    shared=False,
+                    answered_at=now,
+                    updated_at=now,
+                )
+                s.add(row)
+            return row
+        except IntegrityError:
+            continue
+    raise RuntimeError("check-in could not be saved")  # pragma: no cover
+
+
+async def save_details(
+    store: Store,
+    member_id: int,
+    cadence: str,
+    period: str,
+    *,
+    minutes: int | None,
+    note: str | None,
+    shared: bool,
+    now: datetime,
+) -> CheckIn | None:
+    async with store.session() as s:
+        row = await s.scalar(
+            select(CheckIn)
+            .where(
+                CheckIn.member_id == member_id,
+                CheckIn.cadence == cadence,
+                CheckIn.period_key == period,
+            )
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        row.minutes = minutes
+        row.note = note
+        row.shared = shared
+        row.updated_at = now
+        return row
+
+
+async def answered_periods(store: Store, member_id: int, cadence: str) -> set[str]:
+    async with store.session() as s:
+        rows = await s.scalars(
+            select(CheckIn.period_key).where(
+                CheckIn.member_id == member_id, CheckIn.cadence == cadence
+            )
+        )
+        return set(rows)
+
+
+async def asked_periods(store: Store, member_id: int, cadence: str) -> set[str]:
+    """Periods whose prompt (or its snooze) really reached the member."""
+    async with store.session() as s:
+        rows = await s.scalars(
+            select(Delivery.period_key).where(
+                Delivery.member_id == member_id,
+                Delivery.kind.in_((f"prompt:{cadence}", f"snooze:{cadence}")),
+                Delivery.sent_at.is_not(None),
+            )
+        )
+        return set(rows)
+
+
+async def recent_checkins(store: Store, member_id: int, *, since: date) -> list[CheckIn]:
+    """Check-ins of every cadence whose period ends on or after ``since``."""
+    bounds = [
+        (CheckIn.cadence == cadence) & (CheckIn.period_key >= period_of(cadence, since))
+        for cadence in CADENCES
+    ]
+    async with store.session() as s:
+        rows = await s.scalars(select(CheckIn).where(CheckIn.member_id == member_id, or_(*bounds)))
+        return list(rows)
+
+
+# -- pure rules ---------------------------------------------------------------------------
+
+
+def streaks(answered: set[str], asked: set[str], current: str) -> tuple[int, int]:
+    """(current streak, best streak) over the periods that were asked or answered.
+
+    Keys of one cadence sort in time order as strings. Periods after ``current`` (a
+    forged or clock-skewed answer) are ignored; an unanswered ``current`` is still open.
+    """
+    periods = sorted(p for p in answered | asked if p <= current)
+    best = run = 0
+    for period in periods:
+        if period in answered:
+            run += 1
+            best = max(best, run)
+        elif period != current:
+            run = 0
+    return run, best
+
+
+def mix(checkins: Iterable[CheckIn], *, start: date, end: date) -> Counter[str]:
+    """Activity counts per 70/20/10 bucket for check-ins whose period overlaps the window.
+
+    Counts, not minutes: minutes are optional, and mixing answered and unanswered
+    durations would weigh the members who type them more than the ones who don't.
+    """
+    counts: Counter[str] = Counter({bucket: 0 for bucket in TARGETS})
+    for row in checkins:
+        try:
+            first = period_start(row.cadence, row.period_key)
+            last = period_end(row.cadence, row.period_key)
+        except ValueError:
+            continue
+        if last < start or first > end:
+            continue
+        for activity in row.activities or []:
+            bucket = BUCKETS.get(activity)
+            if bucket:
+                counts[bucket] += 1
+    return counts
+
+
+def percentages(counts: Mapping[str, int]) -> dict[str, int]:
+    """Whole percentages that add up to 100 (largest remainder), so the lines agree."""
+    total = sum(counts.values())
+    if not total:
+        return {bucket: 0 for bucket in TARGETS}
+    exact = {b: counts.get(b, 0) * 100 / total for b in TARGETS}
+    result = {b: int(v) for b, v in exact.items()}
+    leftover = 100 - sum(result.values())
+    for b in sorted(TARGETS, key=lambda b: exact[b] - result[b], reverse=True)[:leftover]:
+        result[b] += 1
+    return result
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def local_now(ctx: Ctx) -> datetime:
+    return ctx.now.astimezone(ZoneInfo(ctx.member.timezone))
+
+
+def current_period(ctx: Ctx, cadence: str) -> str:
+    return period_of(cadence, local_now(ctx).date())
+
+
+def parse_period(ctx: Ctx, cadence: str, period: str) -> tuple[str, str]:
+    """A (cadence, period) from a button value or form id, refusing anything malformed or
+    in the future: values come back from clients and may be stale or forged."""
+    if cadence not in CADENCES:
+        raise BadInput("error.stale_action")
+    try:
+        period_start(cadence, period)
+    except ValueError:
+        raise BadInput("error.stale_action") from None
+    if period > current_period(ctx, cadence):
+        raise BadInput("checkin.future")
+    return cadence, period
+
+
+def parse_value(ctx: Ctx, value: str, choices: Sequence[str]) -> tuple[str, str, str]:
+    """(cadence, period, choice) from a ``cadence:period:choice`` value."""
+    parts = value.split(":")
+    if len(parts) != 3 or parts[2] not in choices:
+        raise BadInput("error.stale_action")
+    cadence, period = parse_period(ctx, parts[0], parts[1])
+    return cadence, period, parts[2]
+
+
+def parse_state(ctx: Ctx, state: str) -> tuple[str, str]:
+    """(cadence, period) from a ``cadence:period`` state (details button, form id)."""
+    cadence, sep, period = state.partition(":")
+    if not sep:
+        raise BadInput("error.stale_action")
+    return parse_period(ctx, cadence, period)
+
+
+def activities_text(ctx: Ctx, activities: Iterable[str]) -> str:
+    return ", ".join(ctx.t(f"checkin.activity_short.{a}") for a in activities)
+
+
+async def streak_for(ctx: Ctx, cadence: str) -> tuple[int, int]:
+    answered = await answered_periods(ctx.store, ctx.member.id, cadence)
+    asked = await asked_periods(ctx.store, ctx.member.id, cadence)
+    return streaks(answered, asked, current_period(ctx, cadence))
+
+
+def details_button(ctx: Ctx, cadence: str, period: str) -> Button:
+    return Button(
+        ctx.t("checkin.details_button"),
+        action_id=DETAILS_ACTION,
+        value=f"{cadence}:{period}",
+        style="primary",
+    )
+
+
+# -- commands and actions -----------------------------------------------------------------
+
+
+@router.command("checkin", usage="usage.checkin", aliases=("check-in", "ci"))
+async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    """The current period's prompt on demand, with what is saved so far."""
+    if len(args) > 1:
+        raise BadInput("error.usage", usage_line=ctx.t("usage.checkin"))
+    cadence = "daily"
+    if args:
+        cadence = resolve(args[0], CADENCE_ALIASES, usage_key="usage.checkin", kind="cadence")
+    period = current_period(ctx, cadence)
+    own = (ctx.member.diet_sources or {}).get(cadence) or None
+    reply = prompt_cache(ctx.services).prompt(ctx.lang, cadence, period, later=False, sources=own)
+    row = await get_checkin(ctx.store, ctx.member.id, cadence, period)
+    if row is not None and row.activities:
+        saved = ctx.t("checkin.answered_so_far", activities=activities_text(ctx, row.activities))
+        reply = Reply(
+            title=reply.title,
+            text=f"{saved}\n\n{reply.text}",
+            sections=reply.sections,
+            buttons=(*reply.buttons, details_button(ctx, cadence, period)),
+        )
+    return [reply]
+
+
+@router.action(ANSWER_ACTION)
+async def answer_action(ctx: Ctx, value: str) -> list[Reply]:
+    cadence, period, activity = parse_value(ctx, value, ACTIVITIES)
+    row = await save_activity(ctx.store, ctx.member.id, cadence, period, activity, now=ctx.now)
+    current, _best = await streak_for(ctx, cadence)
+    late = period < current_period(ctx, cadence)
+    label = period_label(ctx.pack, cadence, period)
+    saved = ctx.t(
+        "checkin.saved_late" if late else "checkin.saved",
+        period=label,
+        activities=activities_text(ctx, row.activities),
+    )
+    others = [a for a in ACTIVITIES if a not in row.activities and a != "skipped"]
+    buttons = [details_button(ctx, cadence, period)]
+    buttons += [
+        Button(
+            ctx.t("checkin.also", activity=ctx.t(f"checkin.activity.{a}")),
+            action_id=ANSWER_ACTION,
+            value=answer_value(cadence, period, a),
+        )
+        for a in others
+    ]
+    return [
+        Reply(
+            text=f"{saved}\n{ctx.t(f'checkin.streak.{cadence}', count=current)}",
+            buttons=tuple(buttons),
+        )
+    ]
+
+
+def details_form(ctx: Ctx, cadence: str, period: str, row: CheckIn) -> Form:
+    share = (
+        Option(ctx.t("checkin.share_no"), "no"),
+        Option(ctx.t("checkin.share_yes"), "yes"),
+    )
+    return Form(
+        form_id=f"{DETAILS_FORM}#{cadence}:{period}",
+        title=ctx.t("checkin.form_title"),
+        submit_label=ctx.t("checkin.form_submit"),
+        fields=(
+            FormField(
+                "minutes",
+                ctx.t("checkin.form_minutes"),
+                required=False,
+                max_length=6,
+                initial=str(row.minutes) if row.minutes else "",
+                placeholder=ctx.t("checkin.form_minutes_placeholder"),
+            ),
+            FormField(
+                "note",
+                ctx.t("checkin.form_note"),
+                kind="textarea",
+                required=False,
+                max_length=MAX_NOTE_CHARS,
+                initial=row.note or "",
+            ),
+            FormField(
+                "share",
+                ctx.t("checkin.form_share"),
+                kind="select",
+                required=False,
+                initial="yes" if row.shared else "no",
+                options=share,
+            ),
+        ),
+    )
+
+
+@router.action(DETAILS_ACTION)
+async def details_action(ctx: Ctx, value: str) -> list[Reply]:
+    cadence, period = parse_state(ctx, value)
+    row = await get_checkin(ctx.store, ctx.member.id, cadence, period)
+    if row is None:
+        return [Reply(text=ctx.t("checkin.answer_first"))]
+    return [
+        Reply(
+            text=period_label(ctx.pack, cadence, period),
+            form=details_form(ctx, cadence, period, row),
+        )
+    ]
+
+
+def _minutes(raw: str, cadence: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_MINUTES[cadence]:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _share(raw: str) -> bool:
+    word = raw.strip().lower()
+    if not word or word in NO_WORDS:
+        return False
+    if word in YES_WORDS:
+        return True
+    raise ValueError(raw)
+
+
+@router.form(DETAILS_FORM)
+async def details_submit(ctx: Ctx, values: Mapping[str, str]) -> list[Reply]:
+    cadence, period = parse_state(ctx, values.get(FORM_STATE, ""))
+    errors: dict[str, str] = {}
+    minutes: int | None = None
+    shared = False
+    try:
+        minutes = _minutes(values.get("minutes", ""), cadence)
+    except ValueError:
+        errors["minutes"] = ctx.t("checkin.bad_minutes", max=MAX_MINUTES[cadence])
+    try:
+        shared = _share(values.get("share", ""))
+    except ValueError:
+        errors["share"] = ctx.t("checkin.bad_share")
+    if errors:
+        return [
+            Reply(
+                text="\n".join(errors.values()),
+                errors=errors,
+                buttons=(details_button(ctx, cadence, period),),
+            )
+        ]
+    note = text.clean(values.get("note", ""), limit=MAX_NOTE_CHARS) or None
+    row = await save_details(
+        ctx.store,
+        ctx.member.id,
+        cadence,
+        period,
+        minutes=minutes,
+        note=note,
+        shared=shared,
+        now=ctx.now,
+    )
+    if row is None:
+        return [Reply(text=ctx.t("checkin.answer_first"))]
+    fields = [Field(ctx.t("checkin.minutes"), str(minutes) if minutes else "–")]
+    if note:
+        fields.append(Field(ctx.t("checkin.note"), note))
+    fields.append(
+        Field(
+            ctx.t("checkin.shared"),
+            ctx.t("checkin.shared_yes" if shared else "checkin.shared_no"),
+        )
+    )
+    label = period_label(ctx.pack, cadence, period)
+    return [
+        Reply(
+            text=ctx.t("checkin.details_saved", period=label),
+            sections=(Section(fields=tuple(fields)),),
+        )
+    ]
+
+
+def snooze_due(ctx: Ctx, choice: str) -> datetime:
+    """When a snoozed prompt comes back: an hour or three from now, or 09:00 local
+    tomorrow (never in the past, should a member's clock be odd)."""
+    if choice in SNOOZE_DELAYS:
+        return ctx.now + SNOOZE_DELAYS[choice]
+    zone = ZoneInfo(ctx.member.timezone)
+    tomorrow = local_now(ctx).date() + timedelta(days=1)
+    wall = datetime.combine(tomorrow, MORNING)
+    instant = wall.replace(tzinfo=zone).astimezone(UTC)
+    return max(instant, ctx.now + timedelta(minutes=1))
+
+
+@router.action(LATER_ACTION)
+async def later_action(ctx: Ctx, value: str) -> list[Reply]:
+    """Snooze through the outbox: a ``snooze:<cadence>`` row for the original period.
+
+    The outbox row is unique per (member, kind, period), so a prompt comes back once
+    however often "later" is picked, and the answer to it counts for the original period.
+    """
+    cadence, period, choice = parse_value(ctx, value, SNOOZES)
+    label = period_label(ctx.pack, cadence, period)
+    scheduler = ctx.services.extras.get("scheduler")
+    if scheduler is None:
+        return [Reply(text=ctx.t("checkin.snooze_unavailable", period=label))]
+    due = snooze_due(ctx, choice)
+    created = await scheduler.enqueue(
+        member_id=ctx.member.id,
+        workspace_id=ctx.member.workspace_id,
+        channel=None,
+        kind=f"snooze:{cadence}",
+        period_key=period,
+        due_at=due,
+    )
+    if not created:
+        return [Reply(text=ctx.t("checkin.snooze_once", period=label))]
+    return [Reply(text=ctx.t("checkin.snooze_set", when=when_text(ctx, due), period=label))]
+
+
+# -- stats --------------------------------------------------------------------------------
+
+
+async def streak_sections(ctx: Ctx) -> list[Section]:
+    fields = []
+    for cadence in CADENCES:
+        current, best = await streak_for(ctx, cadence)
+        fields.append(
+            Field(ctx.t(f"cadence.{cadence}"), ctx.t("stats.streak_line", count=current, best=best))
+        )
+    return [
+        Section(title=ctx.t("stats.streaks"), fields=tuple(fields)),
+        Section(text=ctx.t("stats.streak_note")),
+    ]
+
+
+async def mix_sections(ctx: Ctx) -> list[Section]:
+    """The last four weeks (28 local days, today included) against 70/20/10."""
+    end = local_now(ctx).date()
+    start = end - timedelta(days=MIX_DAYS - 1)
+    rows = await recent_checkins(ctx.store, ctx.member.id, since=start)
+    counts = mix(rows, start=start, end=end)
+    total = sum(counts.values())
+    title = ctx.t("stats.mix_title")
+    if not total:
+        return [Section(title=title, text=ctx.t("stats.mix_empty"))]
+    shares = percentages(counts)
+    fields = tuple(
+        Field(
+            ctx.t(f"stats.bucket.{bucket}"),
+            ctx.t("stats.mix_line", percent=shares[bucket], target=target),
+        )
+        for bucket, target in TARGETS.items()
+    )
+    short = max(TARGETS, key=lambda b: TARGETS[b] - shares[b])
+    advice = (
+        f"stats.advice.{short}"
+        if TARGETS[short] - shares[short] >= ADVICE_GAP
+        else "stats.advice.balanced"
+    )
+    basis = ctx.t("stats.mix_basis", count=total, start=start.isoformat(), end=end.isoformat())
+    return [
+        Section(title=title, fields=fields),
+        Section(text=f"{basis}\n{ctx.t(advice)}"),
+    ]
+
+
+async def stats_sections(ctx: Ctx) -> list[Section]:
+    """The sections of ``/mentor stats``, in order. Extend it by adding a part here
+    (career metrics come next); each part is its own function, testable alone."""
+    from bot.features import metrics  # career metrics: this quarter against the last
+
+    return [*await streak_sections(ctx), *await mix_sections(ctx), await metrics.stats_section(ctx)]
+
+
+@router.command("stats", usage="usage.stats", aliases=("streaks", "thong-ke"))
+async def stats_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    if args:
+        raise BadInput("error.usage", usage_line=ctx.t("usage.stats"))
+    from bot.features import metrics  # the check-in calendar (PNG)
+
+    sections = tuple(await stats_sections(ctx))
+    return [
+        Reply(
+            title=ctx.t("stats.title"),
+            sections=sections,
+            files=tuple(await metrics.stats_files(ctx)),
+        )
+    ]

@@ -1,0 +1,271 @@
+"""``mentorbot demo``: a small team plays through a month on the simulated clock.
+
+Everything goes through the real parts: members type commands to the ``Mentor``, the
+``Scheduler`` turns their routines into outbox rows and sends them to an outlet, and
+the scripted answers click the prompts' own buttons (or "later", whose snooze comes back
+through the outbox). Answers are drawn from a seeded random generator per member and
+period, so two runs print the same month.
+
+The team spans time zones with different daylight-saving rules (Berlin changes on
+2027-03-28, New York on 2027-03-14, Ho Chi Minh City and Kolkata never, Kolkata is
+UTC+05:30), and one member pauses for a week, so the month shows prompts on local time
+across the changes and a pause that neither sends prompts nor breaks a streak.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.clock import SimClock
+from bot.delivery import Sent, Target
+from bot.events import Action, Actor, Command, FormSubmit
+from bot.mentor import Mentor
+from bot.prompts import ACTIVITIES, ANSWER_ACTION, LATER_ACTION, answer_value
+from bot.reply import Reply
+from mentorbot.simulation import run_until
+from schedules.engine import Scheduler, TickReport
+
+WORKSPACE = "demo-team"
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A scripted member: where they live, how they set their routines, how they answer."""
+
+    user: str
+    zone: str
+    language: str
+    setup: tuple[str, ...]
+    #: Relative weights of built, others, course, read, shared (skipped is separate).
+    habits: tuple[float, float, float, float, float]
+    answers: float = 0.8
+    snoozes: float = 0.1
+    skips: float = 0.05
+    #: (UTC instant, command) typed during the month.
+    events: tuple[tuple[datetime, str], ...] = ()
+
+
+def team(start: datetime) -> list[Persona]:
+    def at(days: int, hour: int) -> datetime:
+        return start + timedelta(days=days, hours=hour)
+
+    return [
+        Persona(
+            user="ana",
+            zone="Europe/Berlin",
+            language="en",
+            setup=(),
+            habits=(0.6, 0.15, 0.05, 0.1, 0.1),
+        ),
+        Persona(
+            user="binh",
+            zone="Asia/Ho_Chi_Minh",
+            language="vi",
+            setup=("/mentor schedule daily everyday 08:30",),
+            habits=(0.2, 0.1, 0.4, 0.3, 0.0),
+            snoozes=0.2,
+        ),
+        Persona(
+            user="carla",
+            zone="America/New_York",
+            language="en",
+            setup=("/mentor schedule daily 10:00", "/mentor schedule weekly thu 15:00"),
+            habits=(0.5, 0.3, 0.05, 0.05, 0.1),
+            events=((at(11, 20), f"/mentor pause until {(start + timedelta(days=18)).date()}"),),
+        ),
+        Persona(
+            user="dev",
+            zone="Asia/Kolkata",
+            language="en",
+            setup=("/mentor schedule daily 18:45", "/mentor schedule off monthly"),
+            habits=(0.4, 0.2, 0.2, 0.1, 0.1),
+            answers=0.7,
+        ),
+    ]
+
+
+@dataclass
+class Delivered:
+    target: Target
+    replies: Sequence[Reply]
+    at: datetime
+
+
+@dataclass
+class DemoOutlet:
+    """Collects what the scheduler sends; the demo answers after each tick, as a
+    member would, rather than from inside the scheduler's send loop."""
+
+    clock: SimClock
+    platform: str = "console"
+    inbox: list[Delivered] = field(default_factory=list)
+    count: int = 0
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
+        self.count += 1
+        self.inbox.append(Delivered(target, replies, self.clock.now()))
+        return Sent(message_id=f"demo-{self.count}")
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    answered: int = 0
+    snoozed: int = 0
+    silent: int = 0
+    skipped_while_paused: int = 0
+
+
+class Demo:
+    def __init__(
+        self, mentor: Mentor, clock: SimClock, personas: Sequence[Persona], out: TextIO
+    ) -> None:
+        self.mentor = mentor
+        self.clock = clock
+        self.personas = {p.user: p for p in personas}
+        self.out = out
+        self.outlet = DemoOutlet(clock)
+        self.scheduler = Scheduler(mentor.services, outlets={"console": self.outlet})
+        self.tally = Tally()
+
+    def actor(self, persona: Persona) -> Actor:
+        return Actor(
+            platform="console",
+            workspace=WORKSPACE,
+            user=persona.user,
+            display_name=persona.user,
+            timezone=persona.zone,
+            language=persona.language,
+        )
+
+    def line(self, persona: Persona, when: datetime, text: str) -> None:
+        local = when.astimezone(ZoneInfo(persona.zone))
+        self.out.write(
+            f"{when:%Y-%m-%d %H:%M}Z  {persona.user:<5} "
+            f"{local:%a %H:%M} {persona.zone:<17} {text}\n"
+        )
+
+    async def say(self, persona: Persona, command: str) -> list[Reply]:
+        replies = await self.mentor.handle(
+            Command(actor=self.actor(persona), text=command.removeprefix("/mentor"))
+        )
+        first = first_line(replies[-1]) if replies else ""
+        self.line(persona, self.clock.now(), f"⌨  {command}  →  {first}")
+        return replies
+
+    async def after_tick(self, report: TickReport) -> None:
+        self.tally.skipped_while_paused += report.skipped
+        inbox, self.outlet.inbox = self.outlet.inbox, []
+        for item in inbox:
+            self.tally.sent += 1
+            first = item.replies[0]
+            headline = first.title or first_line(first)
+            persona = self.personas.get(item.target.user or "")
+            if persona is None:  # a channel post (the team digest)
+                where = f"#{item.target.channel}"
+                self.out.write(f"{item.at:%Y-%m-%d %H:%M}Z  {where:<41} 📣 {headline}\n")
+                continue
+            self.line(persona, item.at, f"📬 {headline}")
+            if any(b.action_id == ANSWER_ACTION for b in first.buttons):
+                await self.answer(persona, first)
+
+    async def answer(self, persona: Persona, prompt: Reply) -> None:
+        """Click the prompt's own buttons, as the scripted member would."""
+        first = next(b.value for b in prompt.buttons if b.action_id == ANSWER_ACTION)
+        cadence, period, _ = first.split(":")  # daily:2027-03-28:built
+        snoozed_before = not prompt.choices  # a snoozed prompt has no "later" left to pick
+        rng = random.Random(f"{persona.user}|{cadence}|{period}|{snoozed_before}")
+        roll = rng.random()
+        actor = self.actor(persona)
+        if roll < persona.skips:
+            choice = "skipped"
+        elif roll < persona.answers:
+            choice = rng.choices(ACTIVITIES[:5], weights=persona.habits)[0]
+        elif roll < persona.answers + persona.snoozes and prompt.choices:
+            later = rng.choice(("1h", "3h", "morning"))
+            replies = await self.mentor.handle(
+                Action(
+                    actor=actor, action_id=LATER_ACTION, value=answer_value(cadence, period, later)
+                )
+            )
+            self.tally.snoozed += 1
+            self.line(persona, self.clock.now(), f"   ↳ later: {first_line(replies[0])}")
+            return
+        else:
+            self.tally.silent += 1
+            return
+        replies = await self.mentor.handle(
+            Action(
+                actor=actor, action_id=ANSWER_ACTION, value=answer_value(cadence, period, choice)
+            )
+        )
+        self.tally.answered += 1
+        detail = ""
+        if choice != "skipped" and rng.random() < 0.3:
+            minutes = rng.choice((15, 30, 45, 60, 90))
+            await self.mentor.handle(
+                FormSubmit(
+                    actor=actor,
+                    form_id=f"checkin:details#{cadence}:{period}",
+                    values={"minutes": str(minutes), "note": "", "share": "no"},
+                )
+            )
+            detail = f" (+{minutes} min)"
+        self.line(persona, self.clock.now(), f"   ↳ {first_line(replies[0])}{detail}")
+
+    async def play(self, start: datetime, days: int) -> None:
+        end = start + timedelta(days=days)
+        self.out.write(
+            f"Mentorbot demo: {len(self.personas)} members, {start:%Y-%m-%d} to "
+            f"{end:%Y-%m-%d} on a simulated clock. Times: UTC, then the member's local time.\n\n"
+        )
+        for persona in self.personas.values():
+            await self.say(persona, "/mentor schedule")
+            for command in persona.setup:
+                await self.say(persona, command)
+        self.out.write("\n")
+        events = sorted(
+            (when, persona.user, command)
+            for persona in self.personas.values()
+            for when, command in persona.events
+            if when < end
+        )
+        for when, user, command in events:
+            await run_until(self.scheduler, self.clock, when, after_tick=self.after_tick)
+            await self.say(self.personas[user], command)
+        await run_until(self.scheduler, self.clock, end, after_tick=self.after_tick)
+        await self.summary()
+
+    async def summary(self) -> None:
+        t = self.tally
+        self.out.write(
+            f"\nSent {t.sent} messages; {t.answered} check-ins answered, {t.snoozed} snoozed, "
+            f"{t.silent} left unanswered; {t.skipped_while_paused} skipped while paused.\n\n"
+        )
+        for persona in self.personas.values():
+            replies = await self.mentor.handle(Command(actor=self.actor(persona), text=" stats"))
+            fields = [f"{f.label}: {f.value}" for s in replies[-1].sections for f in s.fields]
+            self.out.write(f"{persona.user:<5} /mentor stats\n")
+            for text in fields:
+                self.out.write(f"      {text}\n")
+
+
+def first_line(reply: Reply) -> str:
+    lines = (reply.text or reply.title or "").splitlines()
+    return lines[0] if lines else ""
+
+
+async def play(database_url: str, *, start: datetime, days: int, out: TextIO) -> int:
+    """Play the month against ``database_url`` (a fresh database is best)."""
+    from mentorbot.cli import open_services
+
+    clock = SimClock(start)
+    async with open_services(database_url, clock) as services:
+        demo = Demo(Mentor(services), clock, team(start), out)
+        await demo.play(start, days)
+    return 0
