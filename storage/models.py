@@ -177,3 +177,111 @@ class CheckIn(Base):
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# --- Mentoring: goals, reviews, career metrics, pitfall nudges (bot/features/goals.py,
+# metrics.py, nudges.py). Each table carries ``member_id``, so export and forget cover it.
+
+#: The tick finds members whose check-ins changed since its last look (nudge rules run
+#: after a check-in is stored) with a range scan instead of reading the whole table.
+Index("ix_checkin_updated_at", CheckIn.updated_at)
+
+
+class Goal(Base):
+    """One of a member's three quarterly goals (technical, breadth, soft skills).
+
+    The seeds' three areas share one shape: the goal itself (primary goal, what to learn,
+    the soft-skill focus), a plan (its projects, a project, an action) and a metric.
+    ``status`` is open, closed, or carried (copied into the next quarter).
+    """
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        UniqueConstraint("member_id", "quarter", "area"),
+        #: The quarter-end question finds a quarter's open goals without a scan.
+        Index("ix_goal_quarter_status", "quarter", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    #: e.g. 2027-Q1, in the member's local calendar.
+    quarter: Mapped[str] = mapped_column(String(7))
+    #: technical, breadth, soft
+    area: Mapped[str] = mapped_column(String(12))
+    goal: Mapped[str] = mapped_column(String(500))
+    plan: Mapped[str | None] = mapped_column(String(500))
+    metric: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class Review(Base):
+    """A monthly review: what worked, what didn't, what to adjust; one per month."""
+
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("member_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    #: The month reviewed, e.g. 2027-03.
+    period: Mapped[str] = mapped_column(String(7))
+    worked: Mapped[str] = mapped_column(Text)
+    didnt: Mapped[str] = mapped_column(Text)
+    adjust: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MetricEntry(Base):
+    """One career-metric data point: logged by hand, or implied by a check-in.
+
+    ``source_key`` names the check-in a derived entry came from (``daily:2027-03-05``),
+    so recomputing after an edited check-in replaces instead of adding; manual entries
+    leave it empty (NULLs never collide in the unique constraint).
+    """
+
+    __tablename__ = "metric_entry"
+    __table_args__ = (
+        UniqueConstraint("member_id", "metric", "source_key"),
+        Index("ix_metric_entry_member_quarter", "member_id", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    #: "" for counts, or usd, vnd, eur, %, x, ms, s
+    unit: Mapped[str] = mapped_column(String(12), default="")
+    note: Mapped[str | None] = mapped_column(String(300))
+    quarter: Mapped[str] = mapped_column(String(7))
+    #: manual or checkin
+    source: Mapped[str] = mapped_column(String(8), default="manual")
+    source_key: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Nudge(Base):
+    """A pitfall nudge that was sent, with the evidence it named: the 14-day memory."""
+
+    __tablename__ = "nudge"
+    __table_args__ = (Index("ix_nudge_member_pitfall", "member_id", "pitfall", "fired_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    pitfall: Mapped[str] = mapped_column(String(16))
+    fired_at: Mapped[datetime]
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PitfallMute(Base):
+    """A pitfall the member asked not to be nudged about (``/mentor pitfalls mute``)."""
+
+    __tablename__ = "pitfall_mute"
+    __table_args__ = (UniqueConstraint("member_id", "pitfall"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    pitfall: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]

@@ -42,6 +42,7 @@ class Pack:
     diet: schema.DietFile
     pitfalls: schema.PitfallsFile
     guides: schema.GuidesFile
+    vocab: schema.VocabFile
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
     def t(self, key: str, /, **values: object) -> str:

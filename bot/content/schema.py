@@ -140,6 +140,24 @@ class GuidesFile(Item):
     topics: dict[str, Topic]
 
 
+class VocabFile(Item):
+    """Words the pitfall rules look for in check-in notes (``bot/nudges.py``).
+
+    Matched case-insensitively as whole words, in every language at once (a Vietnamese
+    member may write "deployed"); an entry ending in ``*`` matches any word it starts, and
+    ``a|b`` names one thing twice (``kubernetes|k8s`` counts as one tool).
+    """
+
+    tools: list[str] = Field(min_length=10)
+    self_doubt: list[str] = Field(min_length=1)
+    deploy: list[str] = Field(min_length=1)
+    soft_skills: list[str] = Field(min_length=1)
+    results: list[str] = Field(min_length=1)
+    baseline: list[str] = Field(min_length=1)
+    modelling: list[str] = Field(min_length=1)
+    documenting: list[str] = Field(min_length=1)
+
+
 #: Every file a pack holds, by name, with the model that validates it.
 FILES: dict[str, type[Item]] = {
     "levels": LevelsFile,
@@ -149,4 +167,5 @@ FILES: dict[str, type[Item]] = {
     "diet": DietFile,
     "pitfalls": PitfallsFile,
     "guides": GuidesFile,
+    "vocab": VocabFile,
 }

@@ -1,4 +1,8 @@
-"""``/mentor pitfalls [PITFALL]``: the classic traps, how to spot and fix them."""
+"""``/mentor pitfalls [PITFALL]``: the classic traps, how to spot and fix them.
+
+``/mentor pitfalls mute NAME`` and ``unmute NAME`` silence or restore the nudges about
+one pitfall (``bot/features/nudges.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from bot.context import Ctx
 from bot.errors import BadInput, UiKey
 from bot.reply import Reply, Section
 from bot.router import Router
+from storage import mentoring
 
 router = Router()
 
@@ -43,20 +48,61 @@ def resolve_pitfall(ctx: Ctx, word: str) -> str:
     )
 
 
+async def set_mute(ctx: Ctx, key: str, *, muted: bool) -> list[Reply]:
+    """Mute or unmute the nudges about one pitfall (``bot/features/nudges.py``)."""
+    changed = await mentoring.set_muted(ctx.store, ctx.member.id, key, muted=muted, now=ctx.now)
+    if muted:
+        message = "pitfalls.muted" if changed else "pitfalls.already_muted"
+    else:
+        message = "pitfalls.unmuted" if changed else "pitfalls.not_muted"
+    return [Reply(text=ctx.t(message, name=ctx.pack.pitfalls.pitfalls[key].name, key=key))]
+
+
 @router.command("pitfalls", usage="usage.pitfalls", aliases=("pitfall", "bay"))
 async def pitfalls_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     items = ctx.pack.pitfalls.pitfalls
     if not args:
-        lines = [f"- `{key}` *{item.name}* — {item.why}" for key, item in items.items()]
+        muted = await mentoring.muted_pitfalls(ctx.store, ctx.member.id)
+        lines = [
+            f"- `{key}` *{item.name}* — {item.why}"
+            + (f" {ctx.t('pitfalls.muted_mark')}" if key in muted else "")
+            for key, item in items.items()
+        ]
         return [
             Reply(
                 title=ctx.t("pitfalls.title"),
                 text="\n".join(lines),
-                sections=(Section(text=ctx.t("pitfalls.footer")),),
+                sections=(
+                    Section(text=ctx.t("pitfalls.footer")),
+                    Section(text=ctx.t("pitfalls.mute_hint")),
+                ),
             )
         ]
-    key = resolve_pitfall(ctx, "-".join(args))
-    item = items[key]
+    verb = args[0].lower()
+    if verb in ("mute", "unmute", "tat", "bat"):
+        if len(args) < 2:
+            raise BadInput("error.usage", usage_line=ctx.t("usage.pitfalls_mute"))
+        key = resolve_pitfall(ctx, "-".join(args[1:]))
+        return await set_mute(ctx, key, muted=verb in ("mute", "tat"))
+    return show_pitfall(ctx, resolve_pitfall(ctx, "-".join(args)))
+
+
+@router.action("pitfalls:show")
+async def show_action(ctx: Ctx, value: str) -> list[Reply]:
+    if value not in ctx.pack.pitfalls.pitfalls:
+        raise BadInput("error.stale_action")
+    return show_pitfall(ctx, value)
+
+
+@router.action("pitfalls:mute")
+async def mute_action(ctx: Ctx, value: str) -> list[Reply]:
+    if value not in ctx.pack.pitfalls.pitfalls:
+        raise BadInput("error.stale_action")
+    return await set_mute(ctx, value, muted=True)
+
+
+def show_pitfall(ctx: Ctx, key: str) -> list[Reply]:
+    item = ctx.pack.pitfalls.pitfalls[key]
     return [
         Reply(
             title=item.name,
