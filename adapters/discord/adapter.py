@@ -1,0 +1,592 @@
+"""Discord events in, the core's replies out: translate, call the mentor, render, send.
+
+Every interaction is answered within Discord's three seconds: the core usually replies
+in milliseconds, and if it has not within ``defer_after`` seconds the interaction is
+deferred ("Mentorbot is thinking…") and the replies follow as follow-ups, which may come
+for 15 minutes. A form opens as a modal when it is the interaction's answer; when it
+cannot be (the interaction was deferred, or it is itself a modal submission, or other
+replies come first) the replies end with a button that opens it.
+
+Members are keyed by server. A click in a DM carries its server in the custom id; a
+command or a message written in the DM belongs to the member's first server
+(``State.home_workspace``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, Self
+
+import discord
+from discord import app_commands
+
+from adapters.discord import components
+from adapters.discord.client import create_client, point_at
+from adapters.discord.commands import (
+    MentorTranslator,
+    build_group,
+    completions,
+    sync_commands,
+    timezones,
+)
+from adapters.discord.outlet import DiscordOutlet, attachments, send_kwargs
+from adapters.discord.pacing import DEFAULT_RATE, Pacer
+from adapters.discord.render import (
+    MentorComponent,
+    Outgoing,
+    StaticView,
+    build_modal,
+    form_pages,
+    render,
+    submitted_values,
+)
+from adapters.discord.state import PLATFORM, REMOVED, State
+from bot.context import Services
+from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
+from bot.mentor import Mentor
+from bot.reply import Form, Reply
+from mentorbot.settings import ConfigError, Settings
+from storage.repo import MemberKey
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+#: Answer or defer within this; Discord's limit is 3 s from the event, network included.
+DEFER_AFTER_S = 1.5
+#: Paged forms and "open the form" buttons wait this long in memory.
+PENDING_FORM_TTL_S = 3600.0
+PAGE_PREFIX = "mpage:"
+#: An action id the core does not know: it answers with its translated "stale" message.
+STALE_ACTION = "\x00stale"
+
+
+@dataclass
+class _PendingForm:
+    """A form waiting to be opened or finished, page by page (in memory: a form longer
+    than one modal cannot carry its state in a custom id)."""
+
+    form: Form
+    workspace: str
+    user: int
+    intro: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    created: float = field(default_factory=time.monotonic)
+
+    @property
+    def pages(self) -> int:
+        return len(form_pages(self.form))
+
+
+def _tracked(method: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+    """Counts the call as work in flight, so ``close`` lets it finish before the
+    database goes away (discord.py runs each event in a task of its own)."""
+
+    @functools.wraps(method)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        adapter = args[0]
+        assert isinstance(adapter, DiscordAdapter)
+        task = asyncio.current_task()
+        if task is not None:
+            adapter._inflight.add(task)
+        try:
+            await method(*args, **kwargs)
+        finally:
+            if task is not None:
+                adapter._inflight.discard(task)
+
+    return run
+
+
+def language_of(locale: discord.Locale | str | None) -> str | None:
+    value = getattr(locale, "value", locale)
+    if not value:
+        return None
+    return "vi" if str(value).lower().startswith("vi") else "en"
+
+
+class DiscordAdapter:
+    """Mentorbot on Discord: the client, ``/mentor``, interactions, and the outlet."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        services: Services,
+        mentor: Mentor,
+        *,
+        token: str,
+        guild_id: int | None = None,
+        api_url: str | None = None,
+        shards: str | None = None,
+        defer_after: float = DEFER_AFTER_S,
+        rate_per_s: float = DEFAULT_RATE,
+        outlet_concurrency: int = 16,
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.services = services
+        self.mentor = mentor
+        self.token = token
+        self.guild_id = guild_id
+        self.api_url = api_url
+        self.defer_after = defer_after
+        self.state = State(services.store, services.clock)
+        self.pacer = Pacer(rate_per_s)
+        self.client = create_client(
+            self, pacer=self.pacer, shards=shards, **dict(client_options or {})
+        )
+        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self.client)
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+        self.outlet = DiscordOutlet(
+            self.client,
+            state=self.state,
+            content=services.content,
+            pacer=self.pacer,
+            concurrency=outlet_concurrency,
+        )
+        self.synced: bool | None = None
+        self._forms: dict[str, _PendingForm] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._connection: asyncio.Task[None] | None = None
+        self._restore: Callable[[], None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, services: Services, mentor: Mentor) -> Self:
+        guild = (settings.discord_guild_id or "").strip()
+        if guild and not guild.isdigit():
+            raise ConfigError("DISCORD_GUILD_ID: a server id is a number (Developer Mode, Copy ID)")
+        assert settings.discord_token is not None
+        return cls(
+            services,
+            mentor,
+            token=settings.discord_token,
+            guild_id=int(guild) if guild else None,
+            api_url=settings.discord_api_url or None,
+            shards=settings.discord_shards,
+        )
+
+    async def start(self) -> None:
+        """Log in (which builds and syncs ``/mentor``) and connect in the background."""
+        if self.api_url:
+            self._restore = await point_at(self.api_url)
+        try:
+            await self.client.login(self.token)
+        except discord.LoginFailure:
+            raise ConfigError("DISCORD_TOKEN: Discord did not accept the bot token") from None
+        self._connection = asyncio.create_task(self.client.connect(), name="discord-gateway")
+
+    async def wait_until_ready(self, timeout: float | None = None) -> None:
+        """Until the gateway said READY (and the servers arrived); raises if the
+        connection ended first."""
+        assert self._connection is not None, "start() first"
+        ready = asyncio.ensure_future(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._connection}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._connection in done:
+                self._connection.result()
+            raise TimeoutError("Discord did not get ready")
+
+    async def wait_closed(self) -> None:
+        """Until the connection ends (closed, or a fatal gateway error, which is raised)."""
+        assert self._connection is not None, "start() first"
+        await asyncio.shield(self._connection)  # cancelling the wait leaves it connected
+
+    async def close(self, *, grace: float = 5.0) -> None:
+        """Disconnect, then let answers and handlers in flight finish (up to ``grace``
+        seconds) so none is cut off with its database session open."""
+        await self.client.close()
+        if self._connection is not None:
+            await asyncio.wait({self._connection}, timeout=grace)
+            if self._connection.done() and not self._connection.cancelled():
+                if (error := self._connection.exception()) is not None:
+                    log.error("the Discord connection ended with %r", error)
+        pending = self._inflight - {asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.start()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def setup(self) -> None:
+        """After login, before the gateway: register the clicks, build and sync
+        ``/mentor``. Called by discord.py's ``setup_hook``."""
+        await asyncio.to_thread(timezones)  # reads the zone database once, off the loop
+        self.client.add_dynamic_items(MentorComponent)
+        await self.tree.set_translator(MentorTranslator())
+        group = build_group(
+            self.mentor.router.commands,
+            self.services.content,
+            run=self.on_command,
+            completions=completions(self.services.content),
+        )
+        guild = discord.Object(self.guild_id) if self.guild_id else None
+        self.tree.add_command(group, guild=guild)
+        try:
+            self.synced = await sync_commands(self.tree, self.state, guild_id=self.guild_id)
+        except discord.HTTPException:
+            # The commands Discord has (if any) keep working; the next start tries again.
+            log.exception("could not sync /mentor to Discord")
+
+    # -- who is speaking ---------------------------------------------------------------------
+
+    async def workspace_for(
+        self, user_id: int, guild_id: int | None, hint: str | None
+    ) -> str | None:
+        if guild_id is not None:
+            return str(guild_id)
+        return hint or await self.state.home_workspace(str(user_id))
+
+    def actor(self, interaction: discord.Interaction[Any], workspace: str) -> Actor:
+        in_guild = interaction.guild_id is not None and str(interaction.guild_id) == workspace
+        user = interaction.user
+        return Actor(
+            platform=PLATFORM,
+            workspace=workspace,
+            user=str(user.id),
+            display_name=user.display_name,
+            is_admin=in_guild and interaction.permissions.manage_guild,
+            timezone=None,
+            language=language_of(interaction.locale),
+        )
+
+    async def _actor_or_explain(
+        self, interaction: discord.Interaction[Any], hint: str | None = None
+    ) -> Actor | None:
+        workspace = await self.workspace_for(interaction.user.id, interaction.guild_id, hint)
+        if workspace is None:
+            lang = language_of(interaction.locale)
+            text = self.services.content.t(lang, "discord.dm_no_server")
+            await self.send(interaction, [Reply(text=text)], workspace=None)
+            return None
+        return self.actor(interaction, workspace)
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    @_tracked
+    async def on_command(self, interaction: discord.Interaction[Any], text: str) -> None:
+        actor = await self._actor_or_explain(interaction)
+        if actor is not None:
+            channel = str(interaction.channel_id) if interaction.channel_id else None
+            await self.answer(interaction, Command(actor=actor, text=text, channel=channel))
+
+    @_tracked
+    async def on_component(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        """A click on a ``MentorComponent`` (called by the dynamic item)."""
+        parsed = components.parse_component(custom_id)
+        if parsed is not None and parsed.token is not None:
+            parsed = components.unpack_component(parsed, await self.state.unstash(parsed.token))
+        actor = await self._actor_or_explain(interaction, parsed.workspace if parsed else None)
+        if actor is None:
+            return
+        action_id, value = (parsed.action_id, parsed.value) if parsed else (STALE_ACTION, "")
+        picked = (interaction.data or {}).get("values")
+        if picked:
+            found = await self._decode(str(picked[0]))
+            action_id, value = (action_id, found) if found is not None else (STALE_ACTION, "")
+        channel = str(interaction.channel_id) if interaction.channel_id else None
+        await self.answer(
+            interaction, Action(actor=actor, action_id=action_id, value=value, channel=channel)
+        )
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """An option discord.py could not convert (a channel the bot cannot see, a
+        stale command): the member still gets an answer, never "did not respond"."""
+        log.warning("/mentor failed before reaching the core: %r", error)
+        if interaction.response.is_done():
+            return
+        text = self.services.content.t(language_of(interaction.locale), "error.internal")
+        try:
+            await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.exception("could not answer interaction %s", interaction.id)
+
+    @_tracked
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """What discord.py does not route itself: modal submissions and the buttons that
+        open a form (both carry their form in the custom id or in ``_forms``)."""
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        try:
+            if interaction.type is discord.InteractionType.modal_submit:
+                if custom_id.startswith(PAGE_PREFIX):
+                    await self.on_page_submit(interaction, custom_id)
+                elif components.parse_form(custom_id) is not None:
+                    await self.on_form_submit(interaction, custom_id)
+            elif interaction.type is discord.InteractionType.component and custom_id.startswith(
+                PAGE_PREFIX
+            ):
+                await self.open_page(interaction, custom_id)
+        except Exception:
+            log.exception("failed to handle interaction %s", custom_id)
+
+    async def on_form_submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        parsed = components.parse_form(custom_id)
+        assert parsed is not None
+        form_id = parsed.action_id
+        if parsed.token is not None:
+            form_id = await self.state.unstash(parsed.token) or STALE_ACTION
+        actor = await self._actor_or_explain(interaction, parsed.workspace)
+        if actor is not None:
+            values = await self._submitted(interaction)
+            await self.answer(interaction, FormSubmit(actor=actor, form_id=form_id, values=values))
+
+    async def on_page_submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        key, page = self._page_of(custom_id)
+        pending = self._pending(interaction, key)
+        if pending is None:
+            await self._expired(interaction)
+            return
+        pending.values.update(await self._submitted(interaction))
+        if page < pending.pages:
+            lang = language_of(interaction.locale)
+            content = self.services.content
+            note = content.t(lang, "discord.form_part_saved", page=page, pages=pending.pages)
+            label = content.t(lang, "discord.form_continue", page=page + 1, pages=pending.pages)
+            await self._send_messages(
+                interaction, [Outgoing(content=note, view=_page_button(label, key, page + 1))]
+            )
+            return
+        del self._forms[key]
+        actor = await self._actor_or_explain(interaction, pending.workspace)
+        if actor is not None:
+            inbound = FormSubmit(actor=actor, form_id=pending.form.form_id, values=pending.values)
+            await self.answer(interaction, inbound)
+
+    async def open_page(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        key, page = self._page_of(custom_id)
+        pending = self._pending(interaction, key)
+        if pending is None:
+            await self._expired(interaction)
+            return
+        await interaction.response.send_modal(await self._page_modal(key, pending, page))
+
+    @_tracked
+    async def on_message(self, message: discord.Message) -> None:
+        """Text written to the bot in its DM (server channels are not read)."""
+        if message.author.bot or message.guild is not None or not message.content.strip():
+            return
+        workspace = await self.state.home_workspace(str(message.author.id))
+        if workspace is None:
+            text = self.services.content.t(None, "discord.dm_no_server")
+            await message.channel.send(text)
+            return
+        actor = Actor(
+            platform=PLATFORM,
+            workspace=workspace,
+            user=str(message.author.id),
+            display_name=message.author.display_name,
+        )
+        text, channel = message.content.strip(), str(message.channel.id)
+        inbound: Inbound = Message(actor=actor, text=text, channel=channel)
+        if text.lower().startswith(("/mentor", "mentor ")):  # typed, as on the console
+            inbound = Command(actor=actor, text=text.split(None, 1)[1] if " " in text else "")
+        replies = await self.mentor.handle(inbound)
+        rendered = render(
+            [r for r in replies if r.form is None], workspace=workspace, private_ok=False
+        )
+        await self.state.stash(rendered.stash)
+        messages = rendered.messages
+        forms = [r for r in replies if r.form is not None]
+        if forms:
+            member = await self.services.store.find_member(
+                MemberKey(PLATFORM, workspace, str(message.author.id))
+            )
+            lang = member.language if member is not None else None
+            for reply in forms:
+                messages += self._form_button(
+                    reply, workspace=workspace, user=message.author.id, lang=lang
+                )
+        for outgoing in messages:
+            await message.channel.send(**send_kwargs(outgoing, await attachments(outgoing)))
+
+    @_tracked
+    async def on_guild(self, guild: discord.Guild, *, present: bool) -> None:
+        """Removed from a server: its deliveries stop; added back: they resume."""
+        await self.state.set_disabled(str(guild.id), None if present else REMOVED)
+
+    @_tracked
+    async def on_ready(self) -> None:
+        await self.state.present([str(g.id) for g in self.client.guilds])
+
+    # -- answering ---------------------------------------------------------------------------
+
+    async def answer(self, interaction: discord.Interaction[Any], inbound: Inbound) -> None:
+        """Hand ``inbound`` to the core and answer the interaction in time."""
+        work = asyncio.ensure_future(self.mentor.handle(inbound))
+        try:
+            done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+            if not done and not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            replies = await work
+            workspace = inbound.actor.workspace if interaction.guild_id is None else None
+            await self.send(interaction, replies, workspace=workspace)
+            if not interaction.response.is_done():
+                await interaction.response.defer()  # nothing to say: acknowledged quietly
+        except Exception:
+            log.exception("failed to answer a Discord interaction")
+            if not work.done():
+                work.cancel()
+
+    async def send(
+        self,
+        interaction: discord.Interaction[Any],
+        replies: Sequence[Reply],
+        *,
+        workspace: str | None,
+    ) -> None:
+        """The replies as the interaction's answer and its follow-ups. A form opens as a
+        modal if it alone answers the interaction; otherwise a button opens it."""
+        forms = [r for r in replies if r.form is not None]
+        others = [r for r in replies if r.form is None]
+        can_open = (
+            not interaction.response.is_done()
+            and interaction.type is not discord.InteractionType.modal_submit
+        )
+        if forms and not others and can_open:
+            await self.open_form(interaction, forms[0], workspace)
+            return
+        rendered = render(others, workspace=workspace)
+        await self.state.stash(rendered.stash)
+        messages = rendered.messages
+        home = workspace or str(interaction.guild_id)
+        for reply in forms:
+            messages += self._form_button(
+                reply,
+                workspace=home,
+                user=interaction.user.id,
+                lang=language_of(interaction.locale),
+            )
+        await self._send_messages(interaction, messages)
+
+    async def _send_messages(
+        self, interaction: discord.Interaction[Any], messages: Sequence[Outgoing]
+    ) -> None:
+        for outgoing in messages:
+            kwargs = send_kwargs(outgoing, await attachments(outgoing))
+            if not kwargs:
+                continue
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**kwargs, ephemeral=outgoing.ephemeral)
+            else:
+                await interaction.followup.send(**kwargs, ephemeral=outgoing.ephemeral)
+
+    # -- forms -------------------------------------------------------------------------------
+
+    async def open_form(
+        self, interaction: discord.Interaction[Any], reply: Reply, workspace: str | None
+    ) -> None:
+        form = reply.form
+        assert form is not None
+        pages = form_pages(form)
+        if len(pages) == 1:
+            stash: dict[str, str] = {}
+            custom_id = components.form_id(form.form_id, workspace=workspace, stash=stash)
+            modal = build_modal(form, pages[0], custom_id=custom_id, intro=reply.text, stash=stash)
+            await self.state.stash(stash)
+            await interaction.response.send_modal(modal)
+            return
+        key = self._remember(reply, workspace or str(interaction.guild_id), interaction.user.id)
+        await interaction.response.send_modal(await self._page_modal(key, self._forms[key], 1))
+
+    def _form_button(
+        self, reply: Reply, *, workspace: str, user: int, lang: str | None
+    ) -> list[Outgoing]:
+        """A form that cannot open now: its text, and a button that opens it."""
+        key = self._remember(reply, workspace, user)
+        label = self.services.content.t(lang, "discord.form_open")
+        messages = render([Reply(text=reply.text, private=reply.private)]).messages
+        if not messages:
+            messages = [Outgoing(ephemeral=reply.private)]
+        messages[-1].view = _page_button(label, key, 1)
+        return messages
+
+    def _remember(self, reply: Reply, workspace: str, user: int) -> str:
+        assert reply.form is not None
+        now = time.monotonic()
+        for key in [k for k, p in self._forms.items() if now - p.created > PENDING_FORM_TTL_S]:
+            del self._forms[key]
+        key = secrets.token_urlsafe(12)
+        self._forms[key] = _PendingForm(reply.form, workspace, user, intro=reply.text)
+        return key
+
+    async def _page_modal(self, key: str, pending: _PendingForm, page: int) -> discord.ui.Modal:
+        pages = form_pages(pending.form)
+        stash: dict[str, str] = {}
+        modal = build_modal(
+            pending.form,
+            pages[page - 1],
+            custom_id=f"{PAGE_PREFIX}{key}:{page}",
+            page=page,
+            pages=len(pages),
+            intro=pending.intro if page == 1 else "",
+            stash=stash,
+        )
+        await self.state.stash(stash)
+        return modal
+
+    def _pending(self, interaction: discord.Interaction[Any], key: str) -> _PendingForm | None:
+        pending = self._forms.get(key)
+        if pending is None or pending.user != interaction.user.id:
+            return None
+        return pending
+
+    @staticmethod
+    def _page_of(custom_id: str) -> tuple[str, int]:
+        key, _, page = custom_id.removeprefix(PAGE_PREFIX).rpartition(":")
+        return key, int(page) if page.isdigit() else 1
+
+    async def _expired(self, interaction: discord.Interaction[Any]) -> None:
+        text = self.services.content.t(language_of(interaction.locale), "discord.form_expired")
+        await self._send_messages(interaction, [Outgoing(content=text, ephemeral=True)])
+
+    async def _submitted(self, interaction: discord.Interaction[Any]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for raw_key, raw_value in submitted_values(interaction.data).items():
+            key = await self._decode(raw_key)
+            value = await self._decode(raw_value) if raw_value.startswith("~") else raw_value
+            if key is not None:
+                values[key] = value or ""
+        return values
+
+    async def _decode(self, wire: str) -> str | None:
+        """A select value or input id as written by ``components.option_value``."""
+        token = components.token_of(wire)
+        if token is None:
+            return wire
+        if token == "":
+            return ""
+        return await self.state.unstash(token)
+
+
+def _page_button(label: str, key: str, page: int) -> discord.ui.View:
+    view = StaticView(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label=label[:80],
+            custom_id=f"{PAGE_PREFIX}{key}:{page}",
+            style=discord.ButtonStyle.primary,
+        )
+    )
+    return view

@@ -1,0 +1,238 @@
+"""The outbox's way into Discord: prompts and nudges to DMs, digests to a server channel.
+
+Every request is paced under Discord's global limit by the client's ``Pacer``
+(``adapters.discord.pacing``: 40 per second by default, with a burst of 5), and at most
+``concurrency`` of this outlet's requests are in flight at once, so a fan-out keeps a
+bounded number of connections and a steady rate whatever the scheduler hands over.
+
+What Discord refuses is never asked again: a member who does not accept DMs (403, code
+50007) or a channel the bot may not post in (50001 Missing Access, 50013 Missing
+Permissions) is remembered for ``refusal_ttl`` seconds and refused here, without a
+request. The first refusal is reported as permanent, so the outbox marks the member
+unreachable (``/mentor profile`` shows why) or fails the digest; for a digest channel the
+server's owner also gets a DM saying what to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+import discord
+
+from adapters.discord.pacing import Pacer
+from adapters.discord.render import EXPORT_FILENAME, Outgoing, render
+from adapters.discord.state import State
+from bot.content import Library
+from bot.delivery import Sent, Target
+from bot.errors import PlatformUnreachable
+from bot.reply import Reply
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Discord's JSON error codes this outlet acts on.
+CANNOT_DM = 50007
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_USER = 10013
+
+
+async def attachments(message: Outgoing) -> list[discord.File]:
+    """The files of a message, read off the event loop."""
+    files = []
+    for path in message.files:
+        data = await asyncio.to_thread(Path(path).read_bytes)
+        files.append(discord.File(io.BytesIO(data), filename=Path(path).name))
+    if message.document is not None:
+        files.append(discord.File(io.BytesIO(message.document.encode()), EXPORT_FILENAME))
+    return files
+
+
+def send_kwargs(message: Outgoing, files: list[discord.File]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if message.content:
+        kwargs["content"] = message.content
+    if message.embeds:
+        kwargs["embeds"] = message.embeds
+    if message.view is not None:
+        kwargs["view"] = message.view
+    if files:
+        kwargs["files"] = files
+    return kwargs
+
+
+def retry_after_of(exc: discord.HTTPException) -> float | None:
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
+class DiscordOutlet:
+    """``bot.delivery.Outlet`` for Discord: a member's DM, or a server channel."""
+
+    platform = "discord"
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        state: State,
+        content: Library,
+        pacer: Pacer,
+        concurrency: int = 16,
+        refusal_ttl: float = 3600.0,
+    ) -> None:
+        self.client = client
+        self.state = state
+        self.content = content
+        #: The client's pacer (it paces each request); held here to stop during a ban.
+        self.pacer = pacer
+        self._slots = asyncio.Semaphore(concurrency)
+        self.refusal_ttl = refusal_ttl
+        #: "u:<user>" / "c:<channel>" -> (until, error key): refused, do not ask again.
+        self._refused: dict[str, tuple[float, str]] = {}
+
+    async def _request(self, call: Callable[[], Awaitable[T]]) -> T:
+        async with self._slots:
+            return await call()
+
+    # -- the Outlet protocol -----------------------------------------------------------------
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
+        refusal_key = f"u:{target.user}" if target.user else f"c:{target.channel}"
+        self._check_refused(refusal_key)
+        direct = target.user is not None
+        rendered = render(replies, workspace=target.workspace if direct else None, private_ok=False)
+        if not rendered.messages:
+            raise ValueError("nothing to send")  # the scheduler drops empty renders first
+        if rendered.stash:
+            await self.state.stash(rendered.stash)
+        try:
+            if direct:
+                return await self._send_dm(target, rendered.messages)
+            return await self._send_channel(target, rendered.messages)
+        except discord.Forbidden as exc:
+            raise await self._refused_now(refusal_key, target, exc) from exc
+        except discord.NotFound as exc:
+            key = "discord.user_gone" if exc.code == UNKNOWN_USER else "discord.channel_gone"
+            raise PlatformUnreachable(key, permanent=True, code=exc.code) from exc
+        except discord.RateLimited as exc:
+            raise PlatformUnreachable(
+                "discord.rate_limited", permanent=False, retry_after=exc.retry_after
+            ) from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:
+                retry_after = retry_after_of(exc) or 60.0
+                if "Via" not in getattr(exc.response, "headers", {}):
+                    # Not Discord's API but the edge in front of it: an IP ban for
+                    # invalid requests. Every request now would make it longer.
+                    log.error("Discord refuses all requests for %.0f s (IP ban)", retry_after)
+                    self.pacer.hold(retry_after)
+                raise PlatformUnreachable(
+                    "discord.rate_limited", permanent=False, retry_after=retry_after
+                ) from exc
+            if exc.status >= 500:
+                raise PlatformUnreachable("discord.unavailable", permanent=False) from exc
+            raise  # a request Discord found malformed: our bug, logged by the outbox
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise PlatformUnreachable("discord.unavailable", permanent=False) from exc
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def _send_dm(self, target: Target, messages: Sequence[Outgoing]) -> Sent:
+        assert target.user is not None
+        channel_id = target.dm_channel
+        if channel_id:
+            try:
+                first = await self._send_all(int(channel_id), messages)
+                return Sent(message_id=str(first), dm_channel=channel_id)
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_CHANNEL:
+                    raise
+                log.info("cached DM channel %s is gone; opening a new one", channel_id)
+        data = await self._request(lambda: self.client.http.start_private_message(int(target.user)))
+        channel_id = str(data["id"])
+        first = await self._send_all(int(channel_id), messages)
+        return Sent(message_id=str(first), dm_channel=channel_id)
+
+    async def _send_channel(self, target: Target, messages: Sequence[Outgoing]) -> Sent:
+        if not target.channel or not target.channel.isdigit():
+            raise PlatformUnreachable("discord.channel_gone", permanent=True)
+        first = await self._send_all(int(target.channel), messages)
+        return Sent(message_id=str(first))
+
+    async def _send_all(self, channel_id: int, messages: Sequence[Outgoing]) -> int:
+        """Send in order; returns the first message's id. Once the first is out, a later
+        part that fails is logged rather than raised: a retry of the whole delivery would
+        repeat what the member already has."""
+        channel = self.client.get_partial_messageable(channel_id)
+        first: int | None = None
+        for message in messages:
+            kwargs = send_kwargs(message, await attachments(message))
+            try:
+                sent = await self._request(lambda kw=kwargs: channel.send(**kw))
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError):
+                if first is None:
+                    raise
+                log.exception("part of a delivery to channel %s was not sent", channel_id)
+                continue
+            if first is None:
+                first = sent.id
+        assert first is not None
+        return first
+
+    # -- refusals ----------------------------------------------------------------------------
+
+    def _check_refused(self, key: str) -> None:
+        found = self._refused.get(key)
+        if found is None:
+            return
+        until, error_key = found
+        if time.monotonic() < until:
+            raise PlatformUnreachable(error_key, permanent=True)
+        del self._refused[key]
+
+    async def _refused_now(
+        self, key: str, target: Target, exc: discord.Forbidden
+    ) -> PlatformUnreachable:
+        if target.user:
+            error_key = "discord.dm_closed" if exc.code == CANNOT_DM else "discord.forbidden"
+        else:
+            error_key = "discord.channel_forbidden"
+            if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+                await self._tell_owner(target)
+        self._refused[key] = (time.monotonic() + self.refusal_ttl, error_key)
+        log.warning("Discord refused %s (%s %s): %s", key, exc.status, exc.code, exc.text)
+        return PlatformUnreachable(error_key, permanent=True, code=exc.code)
+
+    async def _tell_owner(self, target: Target) -> None:
+        """A digest channel the bot cannot post in: the server owner is told what to fix
+        (best effort; the digest fails either way)."""
+        try:
+            guild_id = int(target.workspace)
+            guild = self.client.get_guild(guild_id) or await self._request(
+                lambda: self.client.fetch_guild(guild_id)
+            )
+            if guild.owner_id is None:
+                return
+            language = await self.state.workspace_language(target.workspace)
+            note = self.content.t(
+                language, "discord.digest_admin_note", channel=target.channel, server=guild.name
+            )
+            owner = Target(self.platform, target.workspace, user=str(guild.owner_id))
+            await self.deliver(owner, [Reply(text=note)])
+        except Exception:
+            log.exception(
+                "could not tell the owner of server %s about the digest channel", target.workspace
+            )

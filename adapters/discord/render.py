@@ -1,0 +1,535 @@
+"""The core's ``Reply`` as Discord messages: markdown, embeds, buttons, selects, modals.
+
+Everything here is pure (no I/O), so it is property-tested against Discord's limits:
+whatever the core says is split over as many messages, embeds and fields as it takes,
+never rejected. The limits (characters counted as Python ``str`` length):
+
+========================  =====  =========================================
+message content           2000   split at paragraphs, then lines, then words
+embeds per message          10   more go in the next message
+embed title                256   cut with "…" (titles are labels, not prose)
+embed description         4096   continued in another embed
+fields per embed            25   continued in another embed
+field name / value    256 / 1024 value continued in unnamed fields
+one message's embeds      6000   title + description + fields, all embeds
+action rows per message      5   more components go in a message of their own
+buttons per row              5   a select takes a whole row
+button label                80   cut with "…"
+select options              25   a longer choice becomes several selects
+option label / value  100 / 100  long values are stored (``components``)
+custom id                  100   see ``components``
+modal title / inputs   45 / 5   longer forms are paged (``form_pages``)
+========================  =====  =========================================
+
+Plain replies (no title, no sections) are message content; anything with structure goes
+in embeds. Buttons and selects are ``MentorComponent`` dynamic items, so no view object
+is kept per message and a click works after a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from adapters.discord import components
+from adapters.discord.components import Stash
+from bot.markup import convert, to_plain
+from bot.reply import Button, Choice, Form, FormField, Option, Reply
+
+CONTENT_LIMIT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELDS_PER_EMBED = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+EMBEDS_TOTAL_LIMIT = 6000
+ROWS_PER_MESSAGE = 5
+BUTTONS_PER_ROW = 5
+BUTTON_LABEL_LIMIT = 80
+OPTIONS_PER_SELECT = 25
+OPTION_LABEL_LIMIT = 100
+PLACEHOLDER_LIMIT = 150
+FILES_PER_MESSAGE = 10
+MODAL_TITLE_LIMIT = 45
+MODAL_INPUTS = 5
+LABEL_TEXT_LIMIT = 45
+LABEL_DESCRIPTION_LIMIT = 100
+INPUT_VALUE_LIMIT = 4000
+INPUT_PLACEHOLDER_LIMIT = 100
+#: Fields this short sit side by side.
+INLINE_FIELD_CHARS = 60
+EMBED_COLOUR = 0x2E86AB
+BLANK = "\u200b"
+EXPORT_FILENAME = "mentorbot-export.json"
+
+_PLACEHOLDER = re.compile("\x01(\\d+)\x02")
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def markdown(text: str) -> str:
+    """The core's markup subset as Discord markdown; anything else that Discord would
+    read as markdown (``__init__``, ``~~``, ``||``, ``# `` at a line start) is escaped,
+    so a member's note shows as typed."""
+    spans: list[str] = []
+
+    def keep(rendered: str) -> str:
+        spans.append(rendered)
+        return f"\x01{len(spans) - 1}\x02"
+
+    def link(url: str, label: str) -> str:
+        safe_label = discord.utils.escape_markdown(label).replace("]", "\\]")
+        return keep(f"[{safe_label}]({url.replace(')', '%29')})")
+
+    out = convert(
+        text.replace("\x01", "").replace("\x02", ""),
+        bold=lambda s: keep(f"**{discord.utils.escape_markdown(s)}**"),
+        italic=lambda s: keep(f"*{discord.utils.escape_markdown(s)}*"),
+        code=lambda s: keep(f"`{s}`"),
+        link=link,
+        bullet=keep("- "),
+    )
+    out = discord.utils.escape_markdown(out)
+    while "\x01" in out:
+        out = _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], out)
+    return out
+
+
+def plain(text: str, limit: int) -> str:
+    """Text for places without markdown (titles, labels), cut to ``limit``."""
+    return cut(to_plain(text).strip(), limit)
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Chunks of at most ``limit`` characters, broken at a paragraph, a line or a space
+    when one is in the second half of the chunk, else hard. Empty text gives no chunks."""
+    chunks: list[str] = []
+    rest = text.strip("\n")
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut_at = -1
+        for sep in ("\n\n", "\n", " "):
+            found = window.rfind(sep)
+            if found >= limit // 2:
+                cut_at = found
+                break
+        if cut_at <= 0:
+            cut_at = limit
+            while cut_at > 1 and rest[cut_at - 1] == "\\":
+                cut_at -= 1  # never leave an escape without what it escapes
+        chunk = rest[:cut_at].rstrip()
+        if chunk:
+            chunks.append(chunk)
+        rest = rest[cut_at:].lstrip("\n ")
+    if rest.strip():
+        chunks.append(rest)
+    return chunks
+
+
+# -- embeds ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    title: str | None = None
+    description: str = ""
+    fields: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return (
+            len(self.title or "")
+            + len(self.description)
+            + sum(len(n) + len(v) for n, v, _ in self.fields)
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.title or self.description or self.fields)
+
+    def embed(self) -> discord.Embed:
+        embed = discord.Embed(
+            title=self.title, description=self.description or None, colour=EMBED_COLOUR
+        )
+        for name, value, inline in self.fields:
+            embed.add_field(name=name, value=value, inline=inline)
+        return embed
+
+
+class _EmbedBuilder:
+    """Fills embeds in reading order; text after fields starts a new embed, because an
+    embed shows its description above its fields."""
+
+    def __init__(self, title: str | None) -> None:
+        self.drafts = [_Draft(title=title)]
+
+    def _fresh(self) -> _Draft:
+        self.drafts.append(_Draft())
+        return self.drafts[-1]
+
+    def text(self, md: str) -> None:
+        for chunk in split_text(md, DESCRIPTION_LIMIT):
+            draft = self.drafts[-1]
+            sep = "\n\n" if draft.description else ""
+            grown = len(sep) + len(chunk)
+            if (
+                draft.fields
+                or len(draft.description) + grown > DESCRIPTION_LIMIT
+                or draft.size + grown > EMBEDS_TOTAL_LIMIT
+            ):
+                draft, sep = self._fresh(), ""
+            draft.description += sep + chunk
+
+    def add_field(self, label: str, value_md: str) -> None:
+        name = plain(label, FIELD_NAME_LIMIT) or BLANK
+        chunks = split_text(value_md, FIELD_VALUE_LIMIT) or ["–"]
+        inline = len(chunks) == 1 and len(name) + len(chunks[0]) <= INLINE_FIELD_CHARS
+        for i, chunk in enumerate(chunks):
+            shown = name if i == 0 else BLANK
+            draft = self.drafts[-1]
+            if (
+                len(draft.fields) >= FIELDS_PER_EMBED
+                or draft.size + len(shown) + len(chunk) > EMBEDS_TOTAL_LIMIT
+            ):
+                draft = self._fresh()
+            draft.fields.append((shown, chunk, inline))
+
+    def embeds(self) -> list[discord.Embed]:
+        return [d.embed() for d in self.drafts if not d.empty]
+
+
+def _embed_size(embed: discord.Embed) -> int:
+    return (
+        len(embed.title or "")
+        + len(embed.description or "")
+        + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
+    )
+
+
+def _pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6000 characters."""
+    groups: list[list[discord.Embed]] = []
+    total = 0
+    for embed in embeds:
+        size = _embed_size(embed)
+        if (
+            not groups
+            or len(groups[-1]) >= EMBEDS_PER_MESSAGE
+            or total + size > (EMBEDS_TOTAL_LIMIT)
+        ):
+            groups.append([])
+            total = 0
+        groups[-1].append(embed)
+        total += size
+    return groups
+
+
+# -- components -----------------------------------------------------------------------------
+
+
+class MentorComponent(
+    discord.ui.DynamicItem[discord.ui.Item[Any]], template=components.COMPONENT_TEMPLATE
+):
+    """Every Mentorbot button and select, whatever message it is on.
+
+    Registered once with ``Client.add_dynamic_items``: discord.py matches the custom id
+    of any click against the template and calls back here, so clicks need no view kept
+    in memory and work after a restart. The click goes to the adapter hung on the client
+    (``client.mentorbot``).
+    """
+
+    def __init__(self, item: discord.ui.Item[Any]) -> None:
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> MentorComponent:
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter = getattr(interaction.client, "mentorbot", None)
+        if adapter is not None:
+            await adapter.on_component(interaction, self.custom_id)
+
+
+@dataclass
+class _Rows:
+    """Action rows being filled: each row holds up to 5 buttons or one select."""
+
+    rows: list[list[discord.ui.Item[Any]]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+
+    def unique(self, make: Any) -> str:
+        n = 0
+        while True:
+            custom_id = make(n)
+            if custom_id not in self.used:
+                self.used.add(custom_id)
+                return custom_id
+            n += 1
+
+    def add_button(self, button: Button, *, workspace: str | None, stash: Stash) -> None:
+        custom_id = self.unique(
+            lambda n: components.component_id(
+                button.action_id, button.value, workspace=workspace, n=n, stash=stash
+            )
+        )
+        style = {
+            "primary": discord.ButtonStyle.primary,
+            "danger": discord.ButtonStyle.danger,
+        }.get(button.style or "", discord.ButtonStyle.secondary)
+        item = discord.ui.Button(
+            label=plain(button.label, BUTTON_LABEL_LIMIT) or "•",
+            custom_id=custom_id,
+            style=style,
+        )
+        last = self.rows[-1] if self.rows else None
+        if last is None or len(last) >= BUTTONS_PER_ROW or isinstance(last[0], discord.ui.Select):
+            self.rows.append([])
+        self.rows[-1].append(item)
+
+    def add_choice(self, choice: Choice, *, workspace: str | None, stash: Stash) -> None:
+        options = _distinct(choice.options, stash)
+        parts = [
+            options[i : i + OPTIONS_PER_SELECT] for i in range(0, len(options), OPTIONS_PER_SELECT)
+        ]
+        for index, part in enumerate(parts):
+            placeholder = plain(choice.placeholder, PLACEHOLDER_LIMIT)
+            if len(parts) > 1:
+                suffix = f" ({index + 1}/{len(parts)})"
+                placeholder = cut(placeholder, PLACEHOLDER_LIMIT - len(suffix)) + suffix
+            custom_id = self.unique(
+                lambda n: components.component_id(
+                    choice.action_id, "", workspace=workspace, n=n, stash=stash
+                )
+            )
+            select: discord.ui.Select[Any] = discord.ui.Select(
+                custom_id=custom_id,
+                placeholder=placeholder or None,
+                options=[discord.SelectOption(label=text, value=value) for text, value, _ in part],
+            )
+            self.rows.append([select])
+
+
+def _distinct(options: Iterable[Option], stash: Stash) -> list[tuple[str, str, Option]]:
+    """(label, wire value, option); Discord rejects two options with one value in a
+    select, and picking either would do the same, so the second is dropped."""
+    seen: set[str] = set()
+    out: list[tuple[str, str, Option]] = []
+    for option in options:
+        value = components.option_value(option.value, stash=stash)
+        if value in seen:
+            continue
+        seen.add(value)
+        out.append((plain(option.label, OPTION_LABEL_LIMIT) or "•", value, option))
+    return out
+
+
+class StaticView(discord.ui.View):
+    """Components as plain data: discord.py keeps no state for this view.
+
+    A view that reports itself finished is not stored when sent. That matters twice:
+    nothing grows per message sent, and discord.py cannot unregister ``MentorComponent``
+    (it drops the dynamic-item templates of a view it stops, such as an ephemeral view
+    timing out after 15 minutes, which would silence every Mentorbot button).
+    """
+
+    def is_finished(self) -> bool:
+        return True
+
+
+class StaticModal(discord.ui.Modal):
+    """A modal discord.py does not keep: its submission is routed by custom id
+    (``DiscordAdapter.on_interaction``), so it works after a restart too."""
+
+    def is_finished(self) -> bool:
+        return True
+
+
+def _views(rows: Sequence[Sequence[discord.ui.Item[Any]]]) -> list[discord.ui.View]:
+    views: list[discord.ui.View] = []
+    for start in range(0, len(rows), ROWS_PER_MESSAGE):
+        view = StaticView(timeout=None)
+        for row_index, row in enumerate(rows[start : start + ROWS_PER_MESSAGE]):
+            for item in row:
+                item.row = row_index
+                view.add_item(MentorComponent(item))
+        views.append(view)
+    return views
+
+
+# -- messages -------------------------------------------------------------------------------
+
+
+@dataclass
+class Outgoing:
+    """One Discord message to send."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    files: tuple[str, ...] = ()
+    document: str | None = None
+    ephemeral: bool = False
+
+
+@dataclass
+class Rendered:
+    messages: list[Outgoing] = field(default_factory=list)
+    #: Long custom-id payloads to store before sending (token -> value).
+    stash: dict[str, str] = field(default_factory=dict)
+
+
+def render(
+    replies: Iterable[Reply], *, workspace: str | None = None, private_ok: bool = True
+) -> Rendered:
+    """Messages for the replies, in order. ``workspace`` goes into custom ids (for DMs);
+    ``private_ok`` is False where ephemeral messages do not exist (DMs sent unprompted,
+    channel posts). A reply's ``form`` is not rendered here: see ``form_pages``."""
+    out = Rendered()
+    for reply in replies:
+        messages = _render_one(reply, workspace=workspace, stash=out.stash)
+        for message in messages:
+            message.ephemeral = private_ok and reply.private
+        out.messages += messages
+    return out
+
+
+def _render_one(reply: Reply, *, workspace: str | None, stash: Stash) -> list[Outgoing]:
+    body = reply.text
+    if reply.errors and not body.strip():
+        body = "\n".join(f"- {message}" for message in reply.errors.values())
+    messages: list[Outgoing] = []
+    if reply.title or reply.sections:
+        builder = _EmbedBuilder(plain(reply.title, EMBED_TITLE_LIMIT) if reply.title else None)
+        builder.text(markdown(body))
+        for section in reply.sections:
+            title = (section.title or "").strip()
+            heading = f"**{markdown(title)}**" if title else ""
+            text = markdown(section.text)
+            builder.text("\n".join(p for p in (heading, text) if p))
+            for f in section.fields:
+                builder.add_field(f.label, markdown(f.value))
+        messages = [Outgoing(embeds=group) for group in _pack_embeds(builder.embeds())]
+    else:
+        messages = [Outgoing(content=chunk) for chunk in split_text(markdown(body), CONTENT_LIMIT)]
+    rows = _Rows()
+    for button in reply.buttons:
+        rows.add_button(button, workspace=workspace, stash=stash)
+    for choice in reply.choices:
+        rows.add_choice(choice, workspace=workspace, stash=stash)
+    views = _views(rows.rows)
+    if views:
+        if not messages:
+            messages.append(Outgoing())
+        messages[-1].view = views[0]
+        messages += [Outgoing(view=view) for view in views[1:]]
+    files = tuple(reply.files)
+    if files or reply.document:
+        if not messages:
+            messages.append(Outgoing())
+        messages[0].files = files[:FILES_PER_MESSAGE]
+        messages[0].document = reply.document
+        for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
+            messages.append(Outgoing(files=files[start : start + FILES_PER_MESSAGE]))
+    return messages
+
+
+# -- forms ----------------------------------------------------------------------------------
+
+
+def form_pages(form: Form) -> list[tuple[FormField, ...]]:
+    """A modal holds five inputs; a longer form is asked in pages of five."""
+    fields = form.fields or ()
+    return [tuple(fields[i : i + MODAL_INPUTS]) for i in range(0, len(fields), MODAL_INPUTS)] or [
+        ()
+    ]
+
+
+def build_modal(
+    form: Form,
+    fields: Sequence[FormField],
+    *,
+    custom_id: str,
+    page: int = 1,
+    pages: int = 1,
+    intro: str = "",
+    stash: Stash,
+) -> discord.ui.Modal:
+    """One page of a form as a modal. Inputs are keyed by field name; a select with more
+    than 25 options becomes a text input (the core validates what is typed). ``intro``
+    (the reply's text, a hint) heads the modal when there is room for it."""
+    title = plain(form.title, MODAL_TITLE_LIMIT) or "Mentorbot"
+    if pages > 1:
+        suffix = f" ({page}/{pages})"
+        title = cut(title, MODAL_TITLE_LIMIT - len(suffix)) + suffix
+    modal = StaticModal(title=title, custom_id=custom_id, timeout=None)
+    if intro.strip() and len(fields) < MODAL_INPUTS:
+        modal.add_item(discord.ui.TextDisplay(cut(markdown(intro), INPUT_VALUE_LIMIT)))
+    for f in fields:
+        label = plain(f.label, LABEL_TEXT_LIMIT) or f.name[:LABEL_TEXT_LIMIT] or "•"
+        full = to_plain(f.label).strip()
+        description = cut(full, LABEL_DESCRIPTION_LIMIT) if len(full) > LABEL_TEXT_LIMIT else None
+        input_id = components.option_value(f.name, stash=stash)
+        item: discord.ui.Item[Any]
+        if f.kind == "select" and 0 < len(f.options) <= OPTIONS_PER_SELECT:
+            options = [
+                discord.SelectOption(label=text, value=value, default=option.value == f.initial)
+                for text, value, option in _distinct(f.options, stash)
+            ]
+            item = discord.ui.Select(
+                custom_id=input_id,
+                options=options,
+                required=f.required,
+                placeholder=cut(to_plain(f.placeholder), PLACEHOLDER_LIMIT) or None,
+            )
+        else:
+            max_length = max(1, min(f.max_length, INPUT_VALUE_LIMIT))
+            item = discord.ui.TextInput(
+                custom_id=input_id,
+                style=(
+                    discord.TextStyle.paragraph if f.kind == "textarea" else discord.TextStyle.short
+                ),
+                required=f.required,
+                max_length=max_length,
+                default=f.initial[:max_length] or None,
+                placeholder=cut(to_plain(f.placeholder), INPUT_PLACEHOLDER_LIMIT) or None,
+            )
+        modal.add_item(discord.ui.Label(text=label, description=description, component=item))
+    return modal
+
+
+def submitted_values(data: Any) -> dict[str, str]:
+    """``{input custom id: value}`` from a MODAL_SUBMIT's components, in either layout
+    Discord uses (inputs in action rows, or inside labels; selects give a list)."""
+    values: dict[str, str] = {}
+
+    def walk(nodes: Any) -> None:
+        for node in nodes or ():
+            if not isinstance(node, dict):
+                continue
+            if "custom_id" in node and ("value" in node or "values" in node):
+                picked = node.get("values")
+                value = picked[0] if picked else node.get("value", "")
+                values[str(node["custom_id"])] = "" if value is None else str(value)
+            walk(node.get("components"))
+            if isinstance(node.get("component"), dict):
+                walk([node["component"]])
+
+    walk((data or {}).get("components"))
+    return values

@@ -1,0 +1,316 @@
+"""End to end: the real discord.py client, the adapter and the core against FakeDiscord.
+
+Each test reads like what a member does in Discord: run a slash command, click a button
+in a DM, fill a modal; and asserts what Discord received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.clock import SimClock
+from bot.context import Ctx, Services
+from bot.features.checkin import get_checkin
+from bot.mentor import Mentor, default_features
+from bot.reply import Form, FormField, Reply
+from bot.router import Router
+from schedules.engine import Scheduler
+from storage import mentoring
+from storage.repo import MemberKey
+from tests.adapters.discord.conftest import make_adapter, running
+from tests.fakes.discord_fake import FLAG_EPHEMERAL, FakeDiscord
+
+MANAGE_GUILD = 1 << 5
+
+
+def custom_ids(components: Sequence[dict[str, Any]]) -> list[str]:
+    return [c["custom_id"] for row in components for c in row["components"]]
+
+
+async def command(fake: FakeDiscord, sub: str, options: Mapping[str, Any] | None = None, **kw):
+    payload = fake.slash_command_interaction("mentor", sub, options, **kw)
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    return payload, await fake.wait_interaction_response(int(payload["id"]), timeout=3)
+
+
+async def member_of(services: Services, guild_id: int, user_id: int):
+    return await services.store.find_member(MemberKey("discord", str(guild_id), str(user_id)))
+
+
+async def test_mentor_level_mid_is_answered_within_3s(services: Services, fake: FakeDiscord):
+    guild = fake.add_guild()
+    user = fake.add_user("ana").id
+    async with running(make_adapter(services, fake)):
+        _, reply = await command(fake, "level", {"level": "mid"}, guild_id=guild.id, user_id=user)
+        level = await fake.wait_for_message(
+            lambda m: any("Mid-level" in (e.get("title") or "") for e in m.embeds)
+        )
+    assert reply.accepted and reply.type == 4 and reply.elapsed < 3
+    assert reply.data["flags"] & FLAG_EPHEMERAL  # the welcome, only for the member
+    assert "Mentorbot" in reply.data["content"]
+    assert level.source == "followup" and level.flags & FLAG_EPHEMERAL
+    member = await member_of(services, guild.id, user)
+    assert member is not None and member.display_name == "ana"
+
+
+async def test_a_slow_answer_is_deferred_then_followed_up(services: Services, fake: FakeDiscord):
+    class SlowMentor(Mentor):
+        async def handle(self, inbound: Any) -> list[Reply]:
+            await asyncio.sleep(0.4)
+            return await super().handle(inbound)
+
+    fake.interaction_deadline_s = 0.3  # Discord's 3 s, scaled down with the core's delay
+    guild = fake.add_guild()
+    adapter = make_adapter(services, fake, mentor=SlowMentor(services), defer_after=0.1)
+    async with running(adapter):
+        payload, deferred = await command(fake, "profile", guild_id=guild.id)
+        answer = await fake.wait_for_message(
+            lambda m: m.interaction_id == int(payload["id"]) and bool(m.embeds or m.content)
+        )
+    assert deferred.accepted and deferred.type == 5 and deferred.elapsed < 0.3
+    assert answer.flags & FLAG_EPHEMERAL
+
+
+async def test_commands_are_synced_once_and_skipped_when_unchanged(
+    services: Services, fake: FakeDiscord
+):
+    guild = fake.add_guild()
+    first = make_adapter(services, fake, guild_id=guild.id)
+    async with running(first):
+        pass
+    second = make_adapter(services, fake, guild_id=guild.id)
+    async with running(second):
+        pass
+    assert (first.synced, second.synced) == (True, False)
+    assert fake.command_writes == {guild.id: 1}  # development: one guild, no global write
+    [mentor] = fake.commands[guild.id]
+    subcommands = {o["name"]: o for o in mentor["options"]}
+    assert set(subcommands) == set(Mentor(services).router.commands)
+    level = subcommands["level"]["options"][0]
+    assert [c["value"] for c in level["choices"]] == ["intern", "junior", "mid", "senior", "staff"]
+    assert subcommands["level"]["description_localizations"]["vi"]
+    schedule = {o["name"]: o for o in subcommands["schedule"]["options"]}
+    assert schedule["timezone"]["autocomplete"] and schedule["day"]["type"] == 4
+
+
+async def test_daily_prompt_arrives_as_a_dm_and_a_click_after_restart_is_stored(
+    services: Services, fake: FakeDiscord, clock: SimClock
+):
+    guild = fake.add_guild()
+    user = fake.add_user("ben").id
+    first = make_adapter(services, fake)
+    async with running(first):
+        await command(fake, "lang", {"language": "en"}, guild_id=guild.id, user_id=user)
+        scheduler = Scheduler(services, outlets={"discord": first.outlet})
+        clock.advance(timedelta(days=1))  # Tuesday 09:00 UTC: the default daily routine
+        report = await scheduler.tick()
+        prompt = await fake.wait_for_message(
+            lambda m: bool(m.embeds) and m.embeds[0]["title"].startswith("Daily check-in")
+        )
+    assert report.sent == report.claimed >= 1  # the daily prompt (and March's monthly one)
+    assert prompt.channel_id == fake.dm_channel(user).id  # a DM, not a server channel
+    ids = custom_ids(prompt.components)
+    built = next(i for i in ids if i.endswith(":built"))
+    assert built == f"mentor@{guild.id}:checkin:answer|daily:2027-03-02:built"
+    member = await member_of(services, guild.id, user)
+    assert member is not None and member.dm_channel == str(prompt.channel_id)
+
+    second = make_adapter(services, fake)  # a new process: new client, same database
+    async with running(second):
+        click = fake.component_interaction(built, message_id=prompt.id, user_id=user)
+        await fake.dispatch("INTERACTION_CREATE", click)
+        answer = await fake.wait_interaction_response(int(click["id"]))
+    assert answer.accepted and answer.type == 4 and answer.elapsed < 3
+    assert "Saved" in answer.data["content"] or "saved" in answer.data["content"]
+    saved = await get_checkin(services.store, member.id, "daily", "2027-03-02")
+    assert saved is not None and saved.activities == ["built"]
+
+
+async def test_goals_modal_opens_and_its_submission_stores_the_goal(
+    services: Services, fake: FakeDiscord
+):
+    guild = fake.add_guild()
+    user = fake.add_user("chi").id
+    async with running(make_adapter(services, fake)):
+        await command(fake, "profile", guild_id=guild.id, user_id=user)  # first contact
+        _, opened = await command(
+            fake, "goals", {"action": "set", "area": "technical"}, guild_id=guild.id, user_id=user
+        )
+        assert opened.type == 9  # the modal itself answers the command
+        modal = opened.data
+        inputs = [c["component"]["custom_id"] for c in modal["components"] if "component" in c]
+        assert inputs == ["goal", "plan", "metric"]
+        submit = fake.modal_submit_interaction(
+            modal["custom_id"],
+            {"goal": "Ship a RAG demo", "plan": "eval harness, blog post", "metric": "1 demo"},
+            guild_id=guild.id,
+            user_id=user,
+        )
+        await fake.dispatch("INTERACTION_CREATE", submit)
+        saved = await fake.wait_interaction_response(int(submit["id"]))
+    assert saved.accepted and saved.type == 4
+    member = await member_of(services, guild.id, user)
+    assert member is not None
+    [goal] = await mentoring.goals_of(services.store, member.id)
+    assert (goal.area, goal.goal, goal.metric) == ("technical", "Ship a RAG demo", "1 demo")
+
+
+async def test_a_form_after_the_welcome_opens_from_a_button(services: Services, fake: FakeDiscord):
+    guild = fake.add_guild()
+    user = fake.add_user("dao").id
+    async with running(make_adapter(services, fake)):
+        # First contact: the welcome answers the command, so the form cannot be a modal.
+        _, welcome = await command(
+            fake, "goals", {"action": "set", "area": "soft"}, guild_id=guild.id, user_id=user
+        )
+        button = await fake.wait_for_message(
+            lambda m: m.interaction_id is not None and bool(m.components)
+        )
+        [open_id] = custom_ids(button.components)
+        click = fake.component_interaction(open_id, message_id=button.id, user_id=user)
+        await fake.dispatch("INTERACTION_CREATE", click)
+        opened = await fake.wait_interaction_response(int(click["id"]))
+        submit = fake.modal_submit_interaction(
+            opened.data["custom_id"],
+            {"goal": "Present at the team demo", "plan": "", "metric": "1 talk"},
+            user_id=user,
+            guild_id=guild.id,
+        )
+        await fake.dispatch("INTERACTION_CREATE", submit)
+        saved = await fake.wait_interaction_response(int(submit["id"]))
+    assert welcome.type == 4 and opened.type == 9 and saved.accepted
+    member = await member_of(services, guild.id, user)
+    assert member is not None
+    [goal] = await mentoring.goals_of(services.store, member.id)
+    assert (goal.area, goal.goal) == ("soft", "Present at the team demo")
+
+
+async def test_a_form_longer_than_a_modal_is_asked_in_pages(services: Services, fake: FakeDiscord):
+    got: list[dict[str, str]] = []
+    extra = Router()
+    fields = tuple(FormField(f"f{i}", f"Field {i}", required=False) for i in range(7))
+
+    @extra.command("survey", usage="usage.help")
+    async def survey(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+        return [Reply(form=Form("survey:done", "Survey", fields, "Send"))]
+
+    @extra.form("survey:done")
+    async def done(ctx: Ctx, values: Mapping[str, str]) -> list[Reply]:
+        got.append(dict(values))
+        return [Reply(text="thanks")]
+
+    guild = fake.add_guild()
+    mentor = Mentor(services, features=[*default_features(), extra])
+    async with running(make_adapter(services, fake, mentor=mentor)):
+        await command(fake, "profile", guild_id=guild.id)
+        _, first = await command(fake, "survey", guild_id=guild.id)
+        assert first.type == 9 and first.data["title"] == "Survey (1/2)"
+        page1 = fake.modal_submit_interaction(
+            first.data["custom_id"], {f"f{i}": str(i) for i in range(5)}, guild_id=guild.id
+        )
+        await fake.dispatch("INTERACTION_CREATE", page1)
+        kept = await fake.wait_interaction_response(int(page1["id"]))
+        [next_id] = custom_ids(kept.data["components"])
+        message = fake.messages_by_id[kept.message_id or 0]
+        click = fake.component_interaction(next_id, message_id=message.id)
+        await fake.dispatch("INTERACTION_CREATE", click)
+        second = await fake.wait_interaction_response(int(click["id"]))
+        assert second.type == 9 and second.data["title"] == "Survey (2/2)"
+        page2 = fake.modal_submit_interaction(
+            second.data["custom_id"], {"f5": "5", "f6": "6"}, guild_id=guild.id
+        )
+        await fake.dispatch("INTERACTION_CREATE", page2)
+        thanks = await fake.wait_interaction_response(int(page2["id"]))
+    assert thanks.data["content"] == "thanks"
+    assert got[0]["f0"] == "0" and got[0]["f6"] == "6" and len(got[0]) >= 7
+
+
+async def team_channel(fake: FakeDiscord, guild_id: int, channel_id: int, user_id: int):
+    """``/mentor team action:channel channel:#digest``: a channel option comes with the
+    channel in ``resolved``, as Discord sends it."""
+    channel = fake.channels[channel_id].payload(fake.users)
+    resolved = {"channels": {str(channel_id): {**channel, "permissions": "0"}}}
+    payload = fake.slash_command_interaction(
+        "mentor",
+        "team",
+        {"action": "channel"},
+        guild_id=guild_id,
+        user_id=user_id,
+        resolved=resolved,
+    )
+    leaves = payload["data"]["options"][0]["options"]
+    leaves.append({"name": "channel", "type": 7, "value": str(channel_id)})
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    return payload, await fake.wait_interaction_response(int(payload["id"]), timeout=3)
+
+
+async def test_team_commands_need_manage_server(services: Services, fake: FakeDiscord):
+    guild = fake.add_guild(channels=("general", "digest"))
+    digest = list(guild.channels)[1]
+    member, admin = fake.add_user("dev").id, fake.add_user("lead").id
+    fake.add_role(guild.id, "leads", MANAGE_GUILD, member_ids=[admin])
+    async with running(make_adapter(services, fake)):
+        for user in (member, admin):
+            await command(fake, "profile", guild_id=guild.id, user_id=user)
+        _, refused = await team_channel(fake, guild.id, digest, member)
+        _, accepted = await team_channel(fake, guild.id, digest, admin)
+    assert "Manage" in refused.data["content"] or "admin" in refused.data["content"].lower()
+    workspace = await services.store.workspace(
+        "discord", str(guild.id), now=services.clock.now(), defaults={}
+    )
+    assert workspace.digest_channel == str(digest)
+    assert str(digest) in accepted.data["content"]
+
+
+async def test_the_monthly_digest_arrives_in_the_chosen_channel_with_its_chart(
+    services: Services, fake: FakeDiscord, clock: SimClock
+):
+    guild = fake.add_guild(channels=("general", "learning"))
+    learning = list(guild.channels)[1]
+    adapter = make_adapter(services, fake)
+    async with running(adapter):
+        await command(fake, "profile", guild_id=guild.id, user_id=guild.owner_id)
+        _, chosen = await team_channel(fake, guild.id, learning, guild.owner_id)
+        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        clock.set(datetime(2027, 4, 1, 9, 0, tzinfo=UTC))  # 09:00 on the 1st, server time
+        for _ in range(2):
+            await scheduler.tick()
+        digest = await fake.wait_for_message(channel_id=learning)
+    assert chosen.accepted and digest.source == "channel"
+    assert digest.embeds and any(name.endswith(".png") for name in digest.attachments)
+
+
+async def test_a_dm_text_reaches_the_core_for_the_members_server(
+    services: Services, fake: FakeDiscord
+):
+    guild = fake.add_guild()
+    user = fake.add_user("dana").id
+    stranger = fake.add_user("eve").id
+    async with running(make_adapter(services, fake)):
+        await command(fake, "profile", guild_id=guild.id, user_id=user)
+        await fake.dispatch("MESSAGE_CREATE", fake.dm_message(user, "/mentor level senior"))
+        answer = await fake.wait_for_message(
+            lambda m: m.channel_id == fake.dm_channel(user).id and bool(m.embeds)
+        )
+        await fake.dispatch("MESSAGE_CREATE", fake.dm_message(stranger, "hello"))
+        unknown = await fake.wait_for_message(channel_id=fake.dm_channel(stranger).id)
+    assert "Senior Engineer" in answer.embeds[0]["title"]
+    assert "server" in unknown.content
+
+
+async def test_timezone_autocomplete_finds_zones_by_city(services: Services, fake: FakeDiscord):
+    guild = fake.add_guild()
+    async with running(make_adapter(services, fake)):
+        payload = fake.slash_command_interaction(
+            "mentor", "schedule", {"timezone": "ho chi"}, guild_id=guild.id
+        )
+        payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+        payload["data"]["options"][0]["options"][0]["focused"] = True
+        fake.interactions[int(payload["id"])].type = 4
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        answer = await fake.wait_interaction_response(int(payload["id"]))
+    assert answer.type == 8
+    assert answer.data["choices"][0]["value"] == "Asia/Ho_Chi_Minh"

@@ -1,0 +1,284 @@
+"""The outbox's sends to Discord: paced under the global limit, exactly once through 429s,
+and never asking again what Discord refused."""
+
+from __future__ import annotations
+
+import collections
+import time
+import warnings
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import SimClock
+from bot.content import load_library
+from bot.context import Services
+from bot.delivery import Target
+from bot.errors import PlatformUnreachable
+from bot.events import Actor, Command
+from bot.mentor import Mentor
+from bot.reply import Reply
+from schedules.engine import Scheduler
+from storage.db import sessionmaker
+from storage.migrate import migrate
+from storage.models import Member, Routine
+from storage.repo import MemberKey, Store
+from tests.adapters.discord.conftest import make_adapter, running
+from tests.conftest import engine_for
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_routes import RecordedRequest
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    from adapters.discord.pacing import Pacer
+
+#: Monday 09:00 UTC: members seeded a minute earlier have their daily prompt due now.
+DUE = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+async def seed(services: Services, guild_id: int, user_ids: Sequence[int]) -> None:
+    """Members of one server whose daily prompt is due at ``DUE`` (rows written in bulk:
+    first contact one by one would dominate the fan-out's test time)."""
+    before = DUE - timedelta(minutes=1)
+    workspace = await services.store.workspace(
+        "discord", str(guild_id), now=before, defaults={"timezone": "UTC"}
+    )
+    async with services.store.session() as s:
+        members = [
+            Member(
+                workspace_id=workspace.id,
+                external_user=str(user_id),
+                language="en",
+                timezone="UTC",
+                created_at=before,
+            )
+            for user_id in user_ids
+        ]
+        s.add_all(members)
+        await s.flush()
+        s.add_all(
+            Routine(
+                member_id=m.id,
+                cadence="daily",
+                hour=9,
+                minute=0,
+                weekdays_only=True,
+                enabled=True,
+                next_due_at=DUE,
+            )
+            for m in members
+        )
+
+
+async def send_everything(scheduler: Scheduler, clock: SimClock) -> int:
+    """Tick until the outbox is empty, moving the clock past each retry's backoff."""
+    sent = 0
+    for _ in range(6):
+        report = await scheduler.tick()
+        sent += report.sent
+        if not report.retried:
+            break
+        clock.advance(timedelta(minutes=31))
+    return sent
+
+
+@dataclass
+class FanOut:
+    members: int
+    requests: int
+    limit_per_s: float
+    pace_per_s: float
+    elapsed_s: float
+    injected_429: int
+    busiest_second: int
+
+    @property
+    def minimum_s(self) -> float:
+        """What the fake's limit allows at best: ``limit`` requests in any one second, so
+        N requests need N / limit - 1 seconds after the first."""
+        return max(0.0, self.requests / self.limit_per_s - 1)
+
+
+def busiest_second(requests: Sequence[RecordedRequest]) -> int:
+    starts = sorted(r.at for r in requests)
+    best, low = 0, 0
+    for high, at in enumerate(starts):
+        while at - starts[low] >= 1.0:
+            low += 1
+        best = max(best, high - low + 1)
+    return best
+
+
+async def fan_out(
+    services: Services,
+    clock: SimClock,
+    fake: FakeDiscord,
+    *,
+    members: int,
+    limit_per_s: float,
+    pace_per_s: float,
+) -> FanOut:
+    """``members`` DMs, cold (each opens its DM channel first), through the scheduler,
+    with 429s injected on both routes and one global 429."""
+    guild = fake.add_guild()
+    users = [fake.add_user().id for _ in range(members)]
+    await seed(services, guild.id, users)
+    clock.set(DUE)
+    fake.global_limit_per_s = limit_per_s
+    fake.bucket_limit = 100_000  # only the global limit binds; discord.py honours buckets
+    adapter = make_adapter(services, fake, rate_per_s=pace_per_s)
+    async with running(adapter):
+        injected = [
+            fake.inject_429("POST /channels/*/messages", count=20, retry_after=0.05),
+            fake.inject_429("POST /users/@me/channels", count=5, retry_after=0.05),
+            fake.inject_429("POST /channels/*/messages", retry_after=0.2, global_=True),
+        ]
+        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        first_request = len(fake.requests)
+        started = time.monotonic()
+        sent = await send_everything(scheduler, clock)
+        elapsed = time.monotonic() - started
+    assert sent == members
+    for user in users:
+        [message] = fake.dm_messages(user)  # every member, exactly once
+        assert message.components
+    work = [r for r in fake.requests[first_request:] if r.method == "POST"]
+    ok = [r for r in work if r.status == 200]
+    assert len(ok) == 2 * members
+    rejected = [r for r in work if r.status == 429]
+    assert len(rejected) == sum(i.hits for i in injected)  # no 429 but the injected ones
+    return FanOut(
+        members=members,
+        requests=len(work),
+        limit_per_s=limit_per_s,
+        pace_per_s=pace_per_s,
+        elapsed_s=elapsed,
+        injected_429=len(rejected),
+        busiest_second=busiest_second(work),
+    )
+
+
+@pytest.fixture
+async def sqlite_services(tmp_path: Path, clock: SimClock) -> AsyncIterator[Services]:
+    """The fan-out measures the outlet against Discord's limits, so it runs on SQLite
+    alone (the outbox itself is tested on both backends in tests/schedules)."""
+    engine = engine_for(f"sqlite:///{tmp_path / 'fanout.db'}")
+    await migrate(engine)
+    try:
+        yield Services(store=Store(sessionmaker(engine)), content=load_library(), clock=clock)
+    finally:
+        await engine.dispose()
+
+
+async def test_fan_out_of_500_dms_through_429s_delivers_each_once(
+    sqlite_services: Services, fake: FakeDiscord, clock: SimClock
+):
+    # Discord's 50/s with 40/s pacing, scaled by 4 to keep the suite fast; docs/discord.md
+    # has the unscaled run.
+    result = await fan_out(
+        sqlite_services, clock, fake, members=500, limit_per_s=200, pace_per_s=160
+    )
+    print(
+        f"\nfan-out: {result.members} DMs, {result.requests} requests "
+        f"({result.injected_429} injected 429s) in {result.elapsed_s:.2f} s; "
+        f"theoretical minimum at {result.limit_per_s:.0f}/s: {result.minimum_s:.2f} s; "
+        f"paced at {result.pace_per_s:.0f}/s; busiest second: {result.busiest_second}"
+    )
+    # The pacing (rate + burst, give or take the network's jitter) stays under the limit.
+    assert result.busiest_second < result.limit_per_s
+    assert result.elapsed_s >= result.minimum_s
+
+
+async def test_a_member_who_refuses_dms_is_unreachable_and_never_asked_again(
+    services: Services, fake: FakeDiscord, clock: SimClock
+):
+    guild = fake.add_guild()
+    open_user, closed_user = fake.add_user().id, fake.add_user().id
+    fake.forbid_dm(closed_user)
+    await seed(services, guild.id, [open_user, closed_user])
+    clock.set(DUE)
+    adapter = make_adapter(services, fake)
+    async with running(adapter):
+        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        report = await scheduler.tick()
+        closed = await services.store.find_member(
+            MemberKey("discord", str(guild.id), str(closed_user))
+        )
+        clock.advance(timedelta(days=1))
+        again = await scheduler.tick()
+        with pytest.raises(PlatformUnreachable) as refused:
+            await adapter.outlet.deliver(
+                Target("discord", str(guild.id), user=str(closed_user)), [Reply(text="hi")]
+            )
+    assert (report.sent, report.failed) == (1, 1)
+    assert closed is not None and closed.unreachable
+    assert "direct messages" in closed.unreachable  # what /mentor profile shows
+    assert again.sent >= 1 and again.failed == 0  # the open member only
+    assert refused.value.permanent and refused.value.key == "discord.dm_closed"
+    channel = fake.dm_channel(closed_user).id
+    assert len(fake.requests_matching(f"POST /channels/{channel}/messages")) == 1
+    assert fake.invalid_requests == collections.Counter({403: 1})
+    actor = Actor("discord", str(guild.id), str(closed_user))
+    profile = await Mentor(services).handle(Command(actor=actor, text="profile"))
+    assert "direct messages" in "\n".join(r.plain_text() for r in profile)
+
+
+async def test_a_digest_channel_the_bot_cannot_post_in_is_reported_to_the_owner(
+    services: Services, fake: FakeDiscord
+):
+    guild = fake.add_guild("Mentor Lab", channels=("general", "digest"))
+    digest = list(guild.channels)[1]
+    fake.forbid_channel(digest, 50013)
+    adapter = make_adapter(services, fake)
+    target = Target("discord", str(guild.id), channel=str(digest))
+    async with running(adapter):
+        for _ in range(2):
+            with pytest.raises(PlatformUnreachable) as refused:
+                await adapter.outlet.deliver(target, [Reply(title="March", text="digest")])
+            assert refused.value.permanent and refused.value.key == "discord.channel_forbidden"
+        [note] = fake.dm_messages(guild.owner_id)
+    assert f"<#{digest}>" in note.content and "**Mentor Lab**" in note.content
+    assert "Send Messages" in note.content
+    assert len(fake.requests_matching(f"POST /channels/{digest}/messages")) == 1
+
+
+async def test_an_ip_ban_stops_every_request_for_its_duration(
+    services: Services, fake: FakeDiscord
+):
+    fake.add_guild()
+    user = fake.add_user().id
+    adapter = make_adapter(services, fake)
+    async with running(adapter):
+        fake.banned = True
+        with pytest.raises(PlatformUnreachable) as banned:
+            await adapter.outlet.deliver(
+                Target("discord", "1", user=str(user)), [Reply(text="hello")]
+            )
+        fake.banned = False
+    assert not banned.value.permanent and banned.value.retry_after == 600
+    assert adapter.outlet.pacer.delay > 590  # the next delivery waits out the ban
+
+
+async def test_pacer_spaces_requests_and_allows_a_small_burst():
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep_and_move(seconds: float) -> None:
+        waits.append(round(seconds, 6))
+        now[0] += seconds
+
+    pacer = Pacer(10, burst=3, clock=lambda: now[0], sleep=sleep_and_move)
+    for _ in range(6):
+        await pacer.take()
+    assert waits == [0.1, 0.1, 0.1]  # three at once, then one every 0.1 s
+    assert now[0] == pytest.approx(0.3)
+    now[0] = 10.0  # after a long pause (or a stalled loop): the burst, not a backlog
+    waits.clear()
+    for _ in range(4):
+        await pacer.take()
+    assert waits == [0.1]
+    pacer.hold(5)
+    assert pacer.delay == pytest.approx(5.0)

@@ -1,0 +1,55 @@
+"""``mentorbot run`` with DISCORD_TOKEN set: Discord and the scheduler, until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from mentorbot import cli
+from mentorbot.settings import ConfigError, load_settings
+from tests.fakes.discord_fake import FakeDiscord
+
+
+async def test_mentorbot_run_serves_discord_until_stopped(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    stop = asyncio.Event()  # stands in for SIGTERM: a real signal would reach pytest too
+    monkeypatch.setattr(cli, "wait_for_signal", stop.wait)
+    for name in [k for k in os.environ if k.startswith(("SLACK_", "DISCORD_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+    monkeypatch.setenv("DISCORD_API_URL", fake.api_url)
+    guild = fake.add_guild()
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'run.db'}")
+    running = asyncio.create_task(cli.run_platforms(settings, argparse.Namespace(db=None)))
+    try:
+        await fake.wait_for_session("identify", timeout=10)
+        while not fake.commands:
+            await asyncio.sleep(0.02)
+        payload = fake.slash_command_interaction(
+            "mentor", "level", {"level": "mid"}, guild_id=guild.id
+        )
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        reply = await fake.wait_interaction_response(int(payload["id"]))
+        assert reply.accepted and reply.elapsed < 3
+        stop.set()
+        assert await asyncio.wait_for(running, 10) == 0
+    finally:
+        running.cancel()
+    assert not fake.gateway.live_connections
+
+
+async def test_a_refused_token_stops_the_start_with_one_line(fake: FakeDiscord, tmp_path: Path):
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'run.db'}",
+        discord_token="not-the-token",
+        discord_api_url=fake.api_url,
+        slack_bot_token=None,
+        slack_client_id=None,
+    )
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+        await cli.run_platforms(settings, argparse.Namespace(db=None))
