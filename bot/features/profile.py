@@ -168,6 +168,15 @@ async def pause_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 @router.command("resume", usage="usage.resume", aliases=("unpause", "tiep-tuc"))
 async def resume_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    """Also the way back after the platform refused us: a member who opened their DMs
+    again says ``resume`` and the outbox tries them once more."""
+    if ctx.member.unreachable:
+        ctx.refresh(
+            await ctx.store.update_member(
+                ctx.member.id, paused=False, paused_until=None, unreachable=None
+            )
+        )
+        return [Reply(text=ctx.t("resume.reachable_again"))]
     if not ctx.member.paused:
         return [Reply(text=ctx.t("resume.not_paused"))]
     ctx.refresh(await ctx.store.update_member(ctx.member.id, paused=False, paused_until=None))

@@ -206,3 +206,16 @@ async def test_forget_asks_then_deletes_everything(chat: Chat, mentor: Mentor, c
 async def test_free_text_gets_a_helpful_answer(chat: Chat) -> None:
     assert "/mentor help" in await chat.say("hello there")
     assert "Level: Mid" in await chat.say("level mid")
+
+
+async def test_resume_clears_unreachable(chat: Chat, mentor: Mentor) -> None:
+    await chat.say("/mentor profile")
+    store = mentor.services.store
+    from storage.repo import MemberKey
+
+    member = await store.find_member(MemberKey("console", "W1", "U1"))
+    assert member is not None
+    await store.update_member(member.id, unreachable="DMs are closed")
+    assert "DMs are closed" in await chat.say("/mentor profile")
+    assert "try to reach you again" in await chat.say("/mentor resume")
+    assert "DMs are closed" not in await chat.say("/mentor profile")
