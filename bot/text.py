@@ -28,7 +28,9 @@ def words(text: str) -> list[str]:
 
 def echo(word: str) -> str:
     """A piece of member input safe to quote back inside markup."""
-    safe = re.sub(r"[`*_<>|~]", "", clean(word, limit=MAX_ECHO_CHARS * 2))
+    # Echoes are quoted in code spans, so only what could close or escape one goes;
+    # underscores stay (time zones such as Asia/Ho_Chi_Minh are full of them).
+    safe = re.sub(r"[`<>|]", "", clean(word, limit=MAX_ECHO_CHARS * 2))
     if len(safe) > MAX_ECHO_CHARS:
         safe = safe[: MAX_ECHO_CHARS - 1] + "…"
     return safe or "?"
