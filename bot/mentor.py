@@ -36,6 +36,8 @@ def default_features() -> list[Router]:
         track,
     )
 
+    from bot import home
+
     return [
         help.router,
         level.router,
@@ -51,6 +53,7 @@ def default_features() -> list[Router]:
         goals.router,
         metrics.router,
         team.router,
+        home.router,
     ]
 
 

@@ -195,10 +195,17 @@ async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
         waits: list[asyncio.Task[None]] = []
         async with AsyncExitStack() as stack:
             if settings.slack_enabled:
-                raise ConfigError(
-                    "the Slack adapter is not wired into `mentorbot run` yet; "
-                    "unset the SLACK_* tokens"
+                from adapters.slack.app import SlackConfig, SlackRuntime
+
+                slack = await stack.enter_async_context(
+                    SlackRuntime(
+                        SlackConfig.from_settings(settings, mode=args.slack_mode),
+                        services=services,
+                        mentor=mentor,
+                        port=args.port,
+                    )
                 )
+                scheduler.add_outlet(slack.outlet)
             if settings.discord_enabled:
                 from adapters.discord.adapter import DiscordAdapter
 
@@ -252,13 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "console" and args.now is not None and args.clock != "sim":
             parser.error("--now needs --clock sim")
         if command == "run":
-            if settings.discord_enabled:
+            if settings.discord_enabled or settings.slack_enabled:
                 return asyncio.run(run_platforms(settings, args))
-            if settings.slack_enabled:
-                raise ConfigError(
-                    "Slack and Discord adapters are not part of this build yet; "
-                    "unset their tokens to run the console"
-                )
             args = argparse.Namespace(
                 db=getattr(args, "db", None),
                 workspace="console",

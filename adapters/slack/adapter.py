@@ -1,0 +1,437 @@
+"""Slack events in, the core's replies out: translate, call the core, render, send.
+
+One method per kind of Slack request, each thin: build the ``Actor`` and the core's
+``Inbound`` from the payload, ``await mentor.handle(...)``, and put the replies where the
+member will see them:
+
+* ``/mentor`` is acknowledged first (Slack allows 3 seconds, the core may need a
+  database round trip or two); the answer follows through the command's response URL,
+  ephemeral unless the reply says otherwise, and in the member's DM when a response URL
+  cannot take it (used five times, or expired).
+* A click in a message answers in that DM, or ephemerally in a channel; a click in App
+  Home answers in the DM and refreshes Home.
+* A reply with a form opens a modal with the interaction's trigger id, which Slack
+  honours once, within 3 seconds. When there is none (a typed DM) or it expired, the
+  member gets a button that asks the core again, which then has a fresh trigger id.
+* A modal submission is answered in the acknowledgement itself, because only there can
+  field errors appear in the modal; if the core takes longer than Slack waits, the modal
+  closes and the answer goes to the DM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack import render
+from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
+from adapters.slack.errors import SLACK_FAILURES
+from adapters.slack.installations import set_workspace_disabled
+from adapters.slack.outlet import SlackOutlet
+from adapters.slack.pacing import Gcra
+from adapters.slack.people import PLATFORM, People
+from bot.context import Services
+from bot.errors import PlatformUnreachable
+from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
+from bot.home import RUN_ACTION, home_view
+from bot.reply import Button, Reply
+from storage.repo import MemberKey
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+#: Slack lets a response URL be used five times.
+RESPONSE_URL_USES = 5
+#: How long a modal submission may wait for the core before the modal is closed and the
+#: answer goes to the DM (Slack waits 3 seconds for the acknowledgement).
+SUBMIT_BUDGET = 2.5
+
+
+class InFlight:
+    """The listener bodies still running after their acknowledgement, so that shutdown
+    (and a test) can wait for them instead of cutting a reply in half."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._tasks.discard(task)
+            if not self._tasks:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+
+@dataclass
+class SlackAdapter:
+    services: Services
+    handle: Handle
+    clients: SlackClients
+    outlet: SlackOutlet
+    people: People = field(default_factory=People)
+    in_flight: InFlight = field(default_factory=InFlight)
+    #: Forget an uninstalled workspace's installation (OAuth mode).
+    forget_installation: Callable[[str], Awaitable[None]] | None = None
+    _seen_events: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    @property
+    def sender(self) -> Sender:
+        return self.outlet.sender
+
+    # -- translate ------------------------------------------------------------------------
+
+    async def _link(self, team: str, client: Any = None) -> WorkspaceLink:
+        try:
+            return await self.clients.link(team)
+        except NotInstalled:
+            if client is None:
+                raise
+            # Authorised by bolt a moment ago, but not (yet) in our store: use its client.
+            unpaced = Gcra(1000.0, burst=1000)
+            return WorkspaceLink(team, client, unpaced, unpaced)
+
+    async def _actor(self, link: WorkspaceLink, team: str, user: str) -> Actor:
+        return await self.people.actor(link.client, team, user)
+
+    async def say(self, actor: Actor, key: str, **values: object) -> str:
+        """The adapter's own few words, in the member's language (Slack's locale is only
+        the first-contact hint)."""
+        member = await self.services.store.find_member(
+            MemberKey(PLATFORM, actor.workspace, actor.user)
+        )
+        language = member.language if member is not None else actor.language
+        return self.services.content.t(language, key, **values)
+
+    # -- /mentor ---------------------------------------------------------------------------
+
+    async def on_command(self, ack: Any, body: Mapping[str, Any], client: Any = None) -> None:
+        await ack()
+        async with self.in_flight.track():
+            team, user = str(body.get("team_id", "")), str(body.get("user_id", ""))
+            channel = body.get("channel_id")
+            link = await self._link(team, client)
+            actor = await self._actor(link, team, user)
+            text = str(body.get("text") or "")
+            replies = await self.handle(Command(actor=actor, text=text, channel=channel))
+            reopen = (RUN_ACTION, text or "help")
+            await self.answer(
+                link,
+                replies,
+                actor=actor,
+                response_url=body.get("response_url"),
+                trigger_id=body.get("trigger_id"),
+                channel=channel,
+                reopen=reopen,
+            )
+
+    # -- a DM to the bot -----------------------------------------------------------------
+
+    async def on_message(
+        self, event: Mapping[str, Any], body: Mapping[str, Any], client: Any = None
+    ) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        if self._repeated(body.get("event_id")):
+            return
+        async with self.in_flight.track():
+            team = str(body.get("team_id") or event.get("team") or "")
+            user, channel = str(event.get("user", "")), str(event.get("channel", ""))
+            link = await self._link(team, client)
+            actor = await self._actor(link, team, user)
+            text = str(event.get("text") or "")
+            replies = await self.handle(Message(actor=actor, text=text, channel=channel))
+            reopen = (RUN_ACTION, text[:2000])
+            await self.answer(link, replies, actor=actor, channel=channel, dm=True, reopen=reopen)
+
+    def _repeated(self, event_id: Any) -> bool:
+        """Slack resends an event it thinks was not acknowledged; answer it once."""
+        if not event_id:
+            return False
+        if event_id in self._seen_events:
+            return True
+        self._seen_events[str(event_id)] = None
+        if len(self._seen_events) > 1000:
+            self._seen_events.popitem(last=False)
+        return False
+
+    # -- buttons and selects ------------------------------------------------------------
+
+    async def on_action(self, ack: Any, body: Mapping[str, Any], client: Any = None) -> None:
+        await ack()
+        async with self.in_flight.track():
+            element = (body.get("actions") or [{}])[0]
+            core_id = render.core_action_id(str(element.get("action_id", "")))
+            if core_id is None:
+                return
+            value = element.get("value")
+            if value is None:
+                value = (element.get("selected_option") or {}).get("value", "")
+            team = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"))
+            user = str((body.get("user") or {}).get("id", ""))
+            channel = (body.get("channel") or {}).get("id")
+            container = body.get("container") or {}
+            view = body.get("view") or {}
+            link = await self._link(team, client)
+            actor = await self._actor(link, team, user)
+            replies = await self.handle(
+                Action(actor=actor, action_id=core_id, value=str(value), channel=channel)
+            )
+            in_view = container.get("type") == "view"
+            reopen = (core_id, str(value))
+            await self.answer(
+                link,
+                replies,
+                actor=actor,
+                response_url=None if in_view else body.get("response_url"),
+                trigger_id=body.get("trigger_id"),
+                channel=channel,
+                dm=in_view or str(channel or "").startswith("D"),
+                reopen=reopen,
+            )
+            if view.get("type") == "home":
+                await self.publish_home(link, actor)
+
+    async def on_home_page(self, ack: Any, body: Mapping[str, Any], client: Any = None) -> None:
+        """Home is over 100 blocks: show the page asked for."""
+        await ack()
+        async with self.in_flight.track():
+            team = str((body.get("team") or {}).get("id", ""))
+            user = str((body.get("user") or {}).get("id", ""))
+            page = str((body.get("actions") or [{}])[0].get("value") or "0")
+            link = await self._link(team, client)
+            actor = await self._actor(link, team, user)
+            await self.publish_home(link, actor, page=int(page) if page.isdigit() else 0)
+
+    # -- modals ---------------------------------------------------------------------------
+
+    async def on_view(self, ack: Any, body: Mapping[str, Any], client: Any = None) -> None:
+        async with self.in_flight.track():
+            view = body.get("view") or {}
+            meta = render.read_metadata(view.get("private_metadata"))
+            form_id = meta.get("form") or str(view.get("callback_id", "")).removeprefix(
+                render.CALLBACK_PREFIX
+            )
+            team = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"))
+            user = str((body.get("user") or {}).get("id", ""))
+            values = render.submitted_values(view.get("state") or {})
+            link = await self._link(team, client)
+
+            async def answer() -> tuple[Actor, list[Reply]]:
+                actor = await self._actor(link, team, user)
+                submit = FormSubmit(actor=actor, form_id=form_id, values=values)
+                return actor, await self.handle(submit)
+
+            work = asyncio.ensure_future(answer())
+            try:
+                actor, replies = await asyncio.wait_for(asyncio.shield(work), SUBMIT_BUDGET)
+            except TimeoutError:
+                await ack()  # too slow for the modal: close it, answer in the DM
+                actor, replies = await work
+                await self.answer(link, replies, actor=actor, dm=True)
+                return
+            errors: dict[str, str] = {}
+            for reply in replies:
+                errors.update(render.form_errors(reply))
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+            form_reply = render.reply_with_form(replies)
+            if form_reply is not None:
+                modal = render.render_modal(form_reply, channel=meta.get("channel"))
+                await ack(response_action="update", view=modal)
+                replies = [r for r in replies if r is not form_reply]
+            else:
+                await ack()
+            await self.answer(link, replies, actor=actor, dm=True)
+
+    # -- App Home ------------------------------------------------------------------------
+
+    async def on_home_opened(
+        self, event: Mapping[str, Any], body: Mapping[str, Any], client: Any = None
+    ) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        async with self.in_flight.track():
+            team = str(body.get("team_id", ""))
+            link = await self._link(team, client)
+            actor = await self._actor(link, team, str(event.get("user", "")))
+            await self.publish_home(link, actor)
+
+    async def publish_home(self, link: WorkspaceLink, actor: Actor, *, page: int = 0) -> None:
+        reply = await home_view(self.services, actor)
+        try:
+            async with self.clients.slots:
+                await link.client.views_publish(
+                    user_id=actor.user, view=render.render_home(reply, page=page)
+                )
+        except SLACK_FAILURES:
+            log.exception("slack: App Home for %s could not be published", actor.user)
+
+    # -- the app leaves a workspace --------------------------------------------------------
+
+    async def on_uninstalled(self, body: Mapping[str, Any]) -> None:
+        await self._stop_workspace(str(body.get("team_id", "")), "app_uninstalled")
+
+    async def on_tokens_revoked(self, event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+        if (event.get("tokens") or {}).get("bot"):
+            await self._stop_workspace(str(body.get("team_id", "")), "tokens_revoked")
+
+    async def _stop_workspace(self, team: str, reason: str) -> None:
+        """Nothing more is sent to this workspace: the outbox skips it from now on."""
+        async with self.in_flight.track():
+            log.warning("slack: %s in %s; sending to it stops", reason, team)
+            await set_workspace_disabled(self.services.store, team, reason)
+            self.clients.forget(team)
+            self.people.forget_team(team)
+            if self.forget_installation is not None:
+                await self.forget_installation(team)
+
+    async def disabled(self, team: str, error: str) -> None:
+        """The outlet saw the token stop working."""
+        await set_workspace_disabled(self.services.store, team, error)
+        self.people.forget_team(team)
+
+    async def digest_failed(
+        self, link: WorkspaceLink, channel: str, error: PlatformUnreachable
+    ) -> None:
+        """Tell the admins who can fix it why the team digest was not posted: the
+        installer when the app was installed through OAuth, else the workspace admins
+        and owners who use Mentorbot (only they may run ``/mentor team channel``)."""
+        admins = [link.installer] if link.installer else await self._admins_using_mentorbot(link)
+        if not admins:
+            log.warning("slack: digest to %s failed (%s); no admin to tell", channel, error.key)
+        for user in admins:
+            actor = await self._actor(link, link.team_id, user)
+            reason = await self.say(actor, error.key, **error.values)
+            note = Reply(text=await self.say(actor, "slack.digest_failed", reason=reason))
+            await self.sender.post_all(link, user, render.render_message(note))
+
+    async def _admins_using_mentorbot(self, link: WorkspaceLink, *, pages: int = 5) -> list[str]:
+        """Admins and owners (``users.list``, a few pages) who are members here."""
+        found: list[str] = []
+        cursor = None
+        for _ in range(pages):
+            async with self.clients.slots:
+                response = await link.client.users_list(limit=200, cursor=cursor)
+            found += [
+                str(u["id"])
+                for u in response.get("members") or []
+                if (u.get("is_admin") or u.get("is_owner"))
+                and not (u.get("deleted") or u.get("is_bot"))
+            ]
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        users = []
+        for user in found:
+            key = MemberKey(PLATFORM, link.team_id, user)
+            if await self.services.store.find_member(key) is not None:
+                users.append(user)
+        return users
+
+    # -- putting replies where the member sees them ------------------------------------------
+
+    async def answer(
+        self,
+        link: WorkspaceLink,
+        replies: Sequence[Reply],
+        *,
+        actor: Actor,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+        channel: str | None = None,
+        dm: bool = False,
+        reopen: tuple[str, str] | None = None,
+    ) -> None:
+        """Each reply in order: a form opens a modal (once: a trigger id works once),
+        text goes to the response URL, the DM channel, or the member's DM."""
+        uses = 0
+        for reply in replies:
+            try:
+                if reply.form is not None:
+                    if trigger_id and await self._open_modal(link, reply, trigger_id, channel):
+                        trigger_id = None
+                        continue
+                    # No trigger id, or it expired: a button asks the core again, and
+                    # that click brings a fresh one.
+                    key = "slack.form_expired" if trigger_id else "slack.open_form_hint"
+                    trigger_id = None
+                    buttons: tuple[Button, ...] = ()
+                    if reopen is not None:
+                        label = await self.say(actor, "slack.open_form")
+                        buttons = (Button(label, *reopen),)
+                    reply = Reply(text=await self.say(actor, key), buttons=buttons)
+                messages = render.render_message(reply)
+                if response_url and not dm and uses + len(messages) <= RESPONSE_URL_USES:
+                    if await self._respond(response_url, messages, private=reply.private):
+                        uses += len(messages)
+                        await self._attachments(link, actor, reply)
+                        continue
+                where = channel if dm and channel else actor.user
+                await self.sender.post_all(link, where, messages)
+                await self._attachments(link, actor, reply)
+            except SLACK_FAILURES:
+                log.exception("slack: a reply to %s could not be sent", actor.user)
+
+    async def _respond(
+        self, url: str, messages: Sequence[render.SlackMessage], *, private: bool
+    ) -> bool:
+        webhook = AsyncWebhookClient(url, session=self.clients.session)
+        for message in messages:
+            response = await webhook.send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral" if private else "in_channel",
+                replace_original=False,
+            )
+            if response.status_code != 200:
+                log.info("slack: response URL refused (%s); using the DM", response.status_code)
+                return False
+        return True
+
+    async def _open_modal(
+        self, link: WorkspaceLink, reply: Reply, trigger_id: str, channel: str | None
+    ) -> bool:
+        try:
+            async with self.clients.slots:
+                await link.client.views_open(
+                    trigger_id=trigger_id, view=render.render_modal(reply, channel=channel)
+                )
+            return True
+        except SLACK_FAILURES as exc:
+            log.info("slack: modal not opened (%s); offering a button instead", exc)
+            return False
+
+    async def _attachments(self, link: WorkspaceLink, actor: Actor, reply: Reply) -> None:
+        """Charts and exports go to the DM: Slack has no ephemeral files."""
+        if not (reply.files or reply.document):
+            return
+        dm = await self.sender.open_dm(link, actor.user)
+        for path in reply.files:
+            name = path.replace("\\", "/").rsplit("/", 1)[-1] or "file"
+            await self.sender.upload(link, dm, path=path, filename=name)
+        if reply.document:
+            await self.sender.upload(
+                link, dm, content=reply.document, filename="mentorbot-export.json"
+            )

@@ -1,0 +1,352 @@
+"""The slack-bolt ``AsyncApp`` and the process around it: Socket Mode or HTTP mode.
+
+``SlackRuntime`` builds every resource once (one aiohttp session, the clients, the
+installation store) and closes them on the way out:
+
+* **Socket Mode** (``SLACK_APP_TOKEN``; the default when set): Slack pushes events over
+  a websocket the app opens, so no public URL is needed. One process per app.
+* **HTTP mode** (``--slack-mode http --port``; ``SLACK_SIGNING_SECRET``): Slack POSTs to
+  ``/slack/events``; bolt verifies each request's signature and timestamp (a bad one
+  gets 401 and reaches no listener), so several web processes can sit behind a load
+  balancer. ``/healthz`` answers the load balancer.
+* **Token or OAuth**: ``SLACK_BOT_TOKEN`` serves one workspace; ``SLACK_CLIENT_ID`` and
+  ``SLACK_CLIENT_SECRET`` serve any workspace that installs the app through
+  ``/slack/install`` (an HTTP server runs for it in Socket Mode too), with installations
+  in the database and their tokens encrypted by ``MENTORBOT_SECRET_KEY``.
+
+Bolt answers nothing for a request no listener matches (in Socket Mode, Slack then
+retries it), so every kind of request the manifest subscribes to has a listener, and a
+catch-all acknowledges the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack import render
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.clients import SlackClients, api_url
+from adapters.slack.installations import (
+    DbInstallationStore,
+    DbOAuthStateStore,
+    TokenCipher,
+    set_workspace_disabled,
+)
+from adapters.slack.outlet import SlackOutlet
+from adapters.slack.pacing import SendLimits
+from bot.context import Services
+from bot.home import RUN_ACTION
+from bot.mentor import Mentor
+from mentorbot.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["socket", "http"]
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+#: The bot scopes the app asks for; docs/slack.md says why each is needed.
+BOT_SCOPES = ("commands", "chat:write", "im:history", "im:write", "users:read", "files:write")
+
+
+_DEFAULT_LIMITS = SendLimits()
+
+
+class SlackTuning(BaseSettings):
+    """How fast to send, from ``SLACK_MESSAGES_PER_SECOND`` (the cap per workspace) and
+    ``SLACK_MAX_CONCURRENCY`` (Web API calls in flight), in the environment or ``.env``."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_prefix="SLACK_", extra="ignore")
+
+    messages_per_second: float = Field(default=_DEFAULT_LIMITS.per_workspace, gt=0, le=1000)
+    max_concurrency: int = Field(default=_DEFAULT_LIMITS.concurrency, ge=1, le=256)
+
+    def limits(self) -> SendLimits:
+        return SendLimits(
+            per_workspace=self.messages_per_second,
+            workspace_burst=max(1, min(10, int(self.messages_per_second))),
+            concurrency=self.max_concurrency,
+        )
+
+
+def _tuning() -> SlackTuning:
+    try:
+        return SlackTuning()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "SLACK_" + ".".join(str(p) for p in first.get("loc", ())).upper()
+        raise ConfigError(f"{name}: {first.get('msg', 'invalid')}") from None
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """What the adapter needs from the settings, checked once at start."""
+
+    mode: Mode
+    api_url: str
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    secret_key: str | None = None
+    limits: SendLimits = field(default_factory=SendLimits)
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, mode: str | None = None) -> SlackConfig:
+        chosen = mode or ("socket" if settings.slack_app_token else "http")
+        if chosen == "socket" and not settings.slack_app_token:
+            raise ConfigError("SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token")
+        if chosen == "http" and not settings.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is missing: HTTP mode verifies every request with it"
+            )
+        config = cls(
+            mode=chosen,  # type: ignore[arg-type]
+            api_url=api_url(settings.slack_api_url),
+            bot_token=settings.slack_bot_token,
+            app_token=settings.slack_app_token,
+            signing_secret=settings.slack_signing_secret,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            secret_key=settings.mentorbot_secret_key,
+            limits=_tuning().limits(),
+        )
+        if not (config.bot_token or config.oauth):
+            raise ConfigError("SLACK_BOT_TOKEN or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET is missing")
+        if config.oauth:
+            TokenCipher.from_setting(config.secret_key)  # a bad key stops here, before any I/O
+        return config
+
+
+def build_app(
+    config: SlackConfig,
+    adapter: SlackAdapter,
+    *,
+    installations: DbInstallationStore | None = None,
+    state_store: DbOAuthStateStore | None = None,
+) -> AsyncApp:
+    """The bolt app with every listener; nothing connects until the runtime starts."""
+    oauth_settings = None
+    if config.oauth:
+        from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+        oauth_settings = AsyncOAuthSettings(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=installations,
+            installation_store_bot_only=True,
+            state_store=state_store,
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        )
+    app = AsyncApp(
+        client=adapter.clients.app_client(),
+        signing_secret=config.signing_secret or "",
+        installation_store=installations,
+        installation_store_bot_only=True if installations is not None else None,
+        oauth_settings=oauth_settings,
+        logger=logging.getLogger("mentorbot.slack.bolt"),
+        name="mentorbot",
+    )
+    app.command("/mentor")(adapter.on_command)
+    app.action(render.ACTION_PATTERN)(adapter.on_action)
+    app.action(re.compile("^" + re.escape(render.HOME_PAGE_ACTION)))(adapter.on_home_page)
+    app.view(re.compile("^" + re.escape(render.CALLBACK_PREFIX)))(adapter.on_view)
+    app.event("message")(adapter.on_message)
+    app.event("app_home_opened")(adapter.on_home_opened)
+    app.event("app_uninstalled")(adapter.on_uninstalled)
+    app.event("tokens_revoked")(adapter.on_tokens_revoked)
+
+    async def acknowledge(ack: Any) -> None:
+        await ack()
+
+    async def ignore() -> None:
+        return None
+
+    # Catch-alls, registered last: anything else is acknowledged and dropped.
+    app.action(re.compile(".*"))(acknowledge)
+    app.view(re.compile(".*"))(acknowledge)
+    app.shortcut(re.compile(".*"))(acknowledge)
+    app.options(re.compile(".*"))(acknowledge)
+    app.event(re.compile(".*"))(ignore)
+    return app
+
+
+class SlackRuntime:
+    """Slack, running: start it, hand ``outlet`` to the scheduler, close it at the end.
+
+    ``host``/``port`` serve HTTP mode and the OAuth install pages (port 0 picks a free
+    one; ``bound_port`` says which).
+    """
+
+    def __init__(
+        self,
+        config: SlackConfig,
+        *,
+        services: Services,
+        mentor: Mentor,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        limits: SendLimits | None = None,
+    ) -> None:
+        self.config = config
+        self.services = services
+        self.mentor = mentor
+        self.host = host
+        self.port = port
+        self.limits = limits or config.limits
+        self.bound_port: int | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.installations: DbInstallationStore | None = None
+        self.adapter: SlackAdapter | None = None
+        self.app: AsyncApp | None = None
+        self._socket: Any = None
+        self._runner: web.AppRunner | None = None
+        if config.oauth:
+            self._cipher = TokenCipher.from_setting(config.secret_key)  # fails at start
+
+    @property
+    def outlet(self) -> SlackOutlet:
+        assert self.adapter is not None, "start() first"
+        return self.adapter.outlet
+
+    async def __aenter__(self) -> SlackRuntime:
+        try:
+            await self.start()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        config, services = self.config, self.services
+        # The session's timeout is the one that counts: slack_sdk applies its own only
+        # to the sessions it makes itself.
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.limits.timeout)
+        )
+        state_store = None
+        if config.oauth:
+            self.installations = DbInstallationStore(services.store, self._cipher, services.clock)
+            state_store = DbOAuthStateStore(services.store, services.clock)
+        clients = SlackClients(
+            base_url=config.api_url,
+            limits=self.limits,
+            session=self.session,
+            token=None if config.oauth else config.bot_token,
+            installations=self.installations,
+        )
+        outlet = SlackOutlet(clients)
+        adapter = SlackAdapter(
+            services=services, handle=self.mentor.handle, clients=clients, outlet=outlet
+        )
+        outlet.on_disabled = adapter.disabled
+        outlet.on_digest_failed = adapter.digest_failed
+        if self.installations is not None:
+            store = self.installations
+
+            async def forget(team: str) -> None:
+                await store.async_delete_all(enterprise_id=None, team_id=team)
+
+            adapter.forget_installation = forget
+        services.extras.setdefault("mentor", self.mentor)
+        if RUN_ACTION not in self.mentor.router.actions:
+            log.warning(
+                "slack: bot.home's router is not among the mentor's features: App Home's "
+                "quick buttons and the 'open the form' buttons will not work"
+            )
+        self.adapter = adapter
+        self.app = build_app(
+            config, adapter, installations=self.installations, state_store=state_store
+        )
+        if not config.oauth:
+            await self._check_token(clients)
+        if config.mode == "http" or config.oauth:
+            await self._serve_http()
+        if config.mode == "socket":
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, app_token=config.app_token)
+            await self._socket.connect_async()
+        log.info(
+            "slack: %s mode%s%s",
+            config.mode,
+            ", OAuth installs" if config.oauth else "",
+            f", HTTP on port {self.bound_port}" if self.bound_port else "",
+        )
+
+    async def _check_token(self, clients: SlackClients) -> None:
+        """A wrong bot token fails the start with one line; a working one re-enables its
+        workspace (the app may have been reinstalled since it was disabled)."""
+        try:
+            auth = await clients.app_client().auth_test()
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("slack: could not check the bot token (%s); starting anyway", exc)
+            return
+        team = auth.get("team_id")
+        if team and await set_workspace_disabled(self.services.store, str(team), None):
+            log.info("slack: workspace %s is enabled again", team)
+
+    async def _serve_http(self) -> None:
+        """``/slack/events`` in HTTP mode only: in Socket Mode nothing may arrive over
+        HTTP (there is no signing secret to check it with), only the install pages."""
+        assert self.app is not None
+        bolt = AsyncSlackAppServer(port=self.port, path=EVENTS_PATH, app=self.app)
+        web_app = web.Application()
+        if self.config.mode == "http":
+            web_app.router.add_post(EVENTS_PATH, bolt.handle_post_requests)
+        if self.config.oauth:
+            web_app.router.add_get(INSTALL_PATH, bolt.handle_get_requests)
+            web_app.router.add_get(REDIRECT_PATH, bolt.handle_get_requests)
+
+        async def healthz(request: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        web_app.router.add_get("/healthz", healthz)
+        self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.bound_port = self._runner.addresses[0][1]
+
+    async def close(self, *, drain: float = 10.0) -> None:
+        """Stop taking requests, let answers in progress finish, close the session."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.adapter is not None:
+            try:
+                await self.adapter.in_flight.wait_idle(drain)
+            except TimeoutError:
+                log.warning(
+                    "slack: %d answers still running at shutdown", len(self.adapter.in_flight)
+                )
+        if self.session is not None:
+            await self.session.close()
+            self.session = None

@@ -1,0 +1,222 @@
+"""The Slack ``Outlet``: how scheduled prompts, nudges and digests reach Slack.
+
+A member's delivery goes to their DM with the app: the DM channel id comes from the
+``Target`` (cached on the member by the outbox) or, the first time, from
+``conversations.open``, whose low rate tier is why it is cached at all; the id used is
+returned in ``Sent.dm_channel`` for the outbox to store. A channel delivery (the team
+digest) is posted to the channel, and every reply after the first goes in that post's
+thread, so the channel shows one short message a month.
+
+Failures are mapped by ``adapters.slack.errors``. A token that stopped working also
+disables the workspace right here (``on_disabled``) so this process stops at once,
+while the outbox records it for every other process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
+from adapters.slack.errors import SLACK_FAILURES, error_code, unreachable
+from adapters.slack.render import SlackMessage, render_message
+from bot.delivery import Sent, Target
+from bot.errors import PlatformUnreachable
+from bot.reply import Reply
+
+log = logging.getLogger(__name__)
+
+#: DM channel ids remembered in memory (the database keeps them all, on the member).
+DM_CACHE = 10_000
+OnDisabled = Callable[[str, str], Awaitable[None]]
+#: Tells an admin (a Slack user id) that the digest could not be posted, in words.
+OnDigestFailed = Callable[[WorkspaceLink, str, PlatformUnreachable], Awaitable[None]]
+
+
+class RenderCache:
+    """Rendered messages of recently sent ``Reply`` objects, by identity.
+
+    The core shares one ``Reply`` among every member of a language due in a period, so a
+    fan-out renders each distinct prompt once instead of once per member.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[int, tuple[Reply, list[SlackMessage]]] = OrderedDict()
+
+    def messages(self, reply: Reply) -> list[SlackMessage]:
+        found = self._entries.get(id(reply))
+        if found is not None and found[0] is reply:
+            self._entries.move_to_end(id(reply))
+            return found[1]
+        messages = render_message(reply)
+        self._entries[id(reply)] = (reply, messages)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return messages
+
+
+class SlackOutlet:
+    platform = "slack"
+
+    def __init__(
+        self,
+        clients: SlackClients,
+        *,
+        sender: Sender | None = None,
+        on_disabled: OnDisabled | None = None,
+        on_digest_failed: OnDigestFailed | None = None,
+    ) -> None:
+        self.clients = clients
+        self.sender = sender or Sender(clients)
+        self.on_disabled = on_disabled
+        self.on_digest_failed = on_digest_failed
+        self.renders = RenderCache()
+        #: DM channel ids this process opened or used, and opens under way: two prompts
+        #: for one member in one tick (daily and monthly) open the DM once.
+        self._dms: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
+        if not replies:
+            raise ValueError("nothing to deliver")
+        try:
+            link = await self.clients.link(target.workspace)
+        except NotInstalled:
+            raise PlatformUnreachable(
+                "slack.unreachable.workspace",
+                permanent=True,
+                scope="workspace",
+                error="not_installed",
+            ) from None
+        if target.channel:
+            return await self._to_channel(link, target.channel, replies)
+        if not target.user:
+            raise ValueError(f"target has neither user nor channel: {target}")
+        return await self._to_member(link, target, replies)
+
+    async def _to_member(
+        self, link: WorkspaceLink, target: Target, replies: Sequence[Reply]
+    ) -> Sent:
+        assert target.user is not None
+        channel = target.dm_channel
+        try:
+            if channel is None:
+                channel = await self._open_dm(link, target.user)
+            try:
+                ts = await self._post(link, channel, replies)
+            except SlackApiError as exc:
+                if target.dm_channel is None or error_code(exc) != "channel_not_found":
+                    raise
+                # The cached DM id is stale (another install of the app): open it anew.
+                self._dms.pop((link.team_id, target.user), None)
+                channel = await self._open_dm(link, target.user)
+                ts = await self._post(link, channel, replies)
+        except SLACK_FAILURES as exc:
+            raise await self._failed(link, exc, channel=None) from exc
+        return Sent(message_id=f"{channel}:{ts}", dm_channel=channel)
+
+    async def _open_dm(self, link: WorkspaceLink, user: str) -> str:
+        key = (link.team_id, user)
+        found = self._dms.get(key)
+        if found is not None:
+            self._dms.move_to_end(key)
+            return found
+        pending = self._opening.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        pending = self._opening[key] = asyncio.ensure_future(self.sender.open_dm(link, user))
+        try:
+            channel = await pending
+        finally:
+            del self._opening[key]
+        self._dms[key] = channel
+        if len(self._dms) > DM_CACHE:
+            self._dms.popitem(last=False)
+        return channel
+
+    async def _to_channel(
+        self, link: WorkspaceLink, channel: str, replies: Sequence[Reply]
+    ) -> Sent:
+        try:
+            ts = await self._post(link, channel, replies)
+        except SLACK_FAILURES as exc:
+            error = await self._failed(link, exc, channel=channel)
+            if error.permanent and error.values.get("scope") == "channel":
+                await self._tell_admin(link, channel, error)
+            raise error from exc
+        return Sent(message_id=f"{channel}:{ts}")
+
+    async def _post(self, link: WorkspaceLink, channel: str, replies: Sequence[Reply]) -> str:
+        """The first reply is the message; the rest go in its thread. Once the message
+        is posted the delivery counts as sent: a failure in the thread is logged, not
+        raised, or the outbox would post the message again."""
+        first, *more = self.renders.messages(replies[0])
+        ts = await self.sender.post(link, channel, first)
+        try:
+            for message in more:  # a reply over 50 blocks continues below, unthreaded
+                await self.sender.post(link, channel, message)
+            for reply in replies[1:]:
+                await self.sender.post_all(
+                    link, channel, self.renders.messages(reply), thread_ts=ts
+                )
+            for reply in replies:
+                await self._files(
+                    link, channel, reply, thread_ts=ts if reply is not replies[0] else None
+                )
+        except SLACK_FAILURES:
+            log.exception("slack: the rest of a delivery to %s failed after its message", channel)
+        return ts
+
+    async def _files(
+        self, link: WorkspaceLink, channel: str, reply: Reply, *, thread_ts: str | None
+    ) -> None:
+        for path in reply.files:
+            name = path.replace("\\", "/").rsplit("/", 1)[-1] or "file"
+            await self.sender.upload(link, channel, path=path, filename=name, thread_ts=thread_ts)
+        if reply.document:
+            await self.sender.upload(
+                link,
+                channel,
+                content=reply.document,
+                filename="mentorbot.json",
+                thread_ts=thread_ts,
+            )
+
+    async def _failed(
+        self, link: WorkspaceLink, exc: BaseException, *, channel: str | None
+    ) -> PlatformUnreachable:
+        error = unreachable(exc, channel=channel, channel_target=channel is not None)
+        code = error.values.get("error")
+        if error.values.get("scope") == "workspace":
+            log.warning("slack workspace %s stopped working (%s)", link.team_id, code)
+            self.clients.forget(link.team_id)
+            if self.on_disabled is not None:
+                await self.on_disabled(link.team_id, str(code))
+        elif error.permanent:
+            log.info(
+                "slack: %s in %s is unreachable (%s)", channel or "a member", link.team_id, code
+            )
+        else:
+            log.warning("slack: transient failure in %s (%s)", link.team_id, code)
+        return error
+
+    async def _tell_admin(
+        self, link: WorkspaceLink, channel: str, error: PlatformUnreachable
+    ) -> None:
+        if self.on_digest_failed is None:
+            return
+        try:
+            await self.on_digest_failed(link, channel, error)
+        except Exception:
+            log.exception("slack: could not tell an admin that the digest failed")
+
+
+def describe(error: PlatformUnreachable) -> dict[str, Any]:
+    """For logs and tests: the parts of an outcome that matter."""
+    return {"key": error.key, "permanent": error.permanent, **error.values}

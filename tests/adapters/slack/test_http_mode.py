@@ -1,0 +1,81 @@
+"""HTTP mode's front door: Slack's request signature, and acknowledgements that do not
+wait for the work."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.events import Inbound
+from bot.reply import Reply
+from storage.models import Member
+from tests.adapters.slack.conftest import SECRET, USER, SlackBot
+from tests.fakes.slack import url_verification_payload
+
+
+@pytest.fixture(params=["http"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+async def members(bot: SlackBot) -> int:
+    async with bot.services.store.session() as s:
+        return int(await s.scalar(select(func.count()).select_from(Member)) or 0)
+
+
+async def test_signed_requests_are_accepted_and_forged_ones_touch_nothing(
+    slack_bot: SlackBot,
+) -> None:
+    fake, url = slack_bot.fake, slack_bot.url
+    command = fake.slash_command("/mentor", "level mid", user_id=USER)
+    before = len(fake.calls)
+    forged = [
+        await fake.post_signed(url, command, SECRET, signature="v0=" + "0" * 64),
+        await fake.post_signed(url, command, "not-the-secret"),
+        await fake.post_signed(url, command, SECRET, timestamp=int(time.time()) - 5 * 60 - 1),
+        await fake.post_signed(url, command, SECRET, timestamp=int(time.time()) + 6 * 60),
+    ]
+    await slack_bot.idle()
+    assert [status for status, _ in forged] == [401] * 4
+    assert fake.calls[before:] == []  # no users.info, no answer, nothing
+    assert await members(slack_bot) == 0
+
+    status, _ = await fake.post_signed(url, command, SECRET)
+    assert status == 200
+    await slack_bot.idle()
+    assert await members(slack_bot) == 1 and fake.responses()
+
+
+async def test_url_verification_and_health(slack_bot: SlackBot) -> None:
+    status, body = await slack_bot.fake.post_signed(
+        slack_bot.url, url_verification_payload("xyz"), SECRET
+    )
+    assert (status, json.loads(body)) == (200, {"challenge": "xyz"})
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(slack_bot.url.replace("/slack/events", "/healthz")) as response,
+    ):
+        assert (response.status, await response.text()) == (200, "ok")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # it is about time, not storage
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_slow_work_is_acked_within_three_seconds(slack_bot: SlackBot) -> None:
+    adapter = slack_bot.runtime.adapter
+    assert adapter is not None
+    handle = adapter.handle
+
+    async def slow(inbound: Inbound) -> list[Reply]:
+        await asyncio.sleep(3.1)  # longer than Slack waits for an ack
+        return await handle(inbound)
+
+    adapter.handle = slow
+    ack = await slack_bot.command("level mid")
+    assert ack.status == 200 and ack.elapsed < 1.0
+    await slack_bot.idle()
+    assert any("Mid-level" in str(c.args) for c in slack_bot.fake.responses())

@@ -1,0 +1,63 @@
+"""The home page (Slack's App Home): what it shows, and that it renders whatever fails."""
+
+from __future__ import annotations
+
+from bot import home
+from bot.context import Ctx, Services
+from bot.mentor import Mentor, default_features
+from bot.reply import Section
+from tests.conftest import Chat, make_actor
+
+
+def with_home(services: Services) -> Mentor:
+    routers = default_features()
+    if home.RUN_ACTION not in {a for r in routers for a in r.actions}:
+        routers.append(home.router)
+    return Mentor(services, routers)
+
+
+async def test_home_shows_profile_streaks_goals_next_prompts_and_quick_buttons(
+    services: Services,
+) -> None:
+    mentor = with_home(services)
+    chat = Chat(mentor, make_actor("U1", platform="slack"))
+    await chat.say("/mentor set level mid")
+    await chat.say("/mentor goals")
+    page = await home.home_view(services, chat.actor)
+    text = page.plain_text()
+    assert page.title and "Mid-level" in text
+    titles = [s.title for s in page.sections if s.title]
+    assert "Your profile" in titles and "Next check-ins" in titles
+    assert any(t.startswith("Goals for 2027-Q1") for t in titles)
+    assert "Daily" in text  # streaks and the next prompts name their cadence
+    commands = [b.value for b in page.buttons if b.action_id == home.RUN_ACTION]
+    assert commands == ["checkin", "goals", "stats", "level", "assess", "help"]
+
+    answer = await chat.act(home.RUN_ACTION, "stats")
+    assert answer == await chat.say("/mentor stats")
+
+
+async def test_first_visit_welcomes_and_creates_the_member(services: Services) -> None:
+    with_home(services)
+    page = await home.home_view(services, make_actor("U2", platform="slack"))
+    assert "Hi, I'm *Mentorbot*" in page.text
+
+
+async def test_a_failing_part_is_left_out_and_the_rest_renders(services: Services) -> None:
+    with_home(services)
+
+    async def broken(ctx: Ctx) -> list[Section]:
+        raise RuntimeError("boom")
+
+    async def extra(ctx: Ctx) -> list[Section]:
+        return [Section(title="Extra", text="from a later feature")]
+
+    services.extras["home_parts"] = [extra]
+    page = await home.home_view(services, make_actor(platform="slack"), parts=(broken,))
+    assert [s.title for s in page.sections] == ["Extra"]
+
+
+async def test_run_action_refuses_what_is_not_a_command(services: Services) -> None:
+    chat = Chat(with_home(services), make_actor(platform="slack"))
+    assert "older message" in await chat.act(home.RUN_ACTION, "no-such-command")
+    assert "older message" in await chat.act(home.RUN_ACTION, "")
