@@ -1,0 +1,483 @@
+"""Fan-out benchmark: N members due in the same minute, the outbox against the design it
+replaces (one APScheduler CronTrigger job per member in a memory job store).
+
+    python bench/fanout.py                      # 100,000 members, temporary SQLite file
+    python bench/fanout.py --members 200 --json # CI-sized smoke run, one JSON object
+    python bench/fanout.py --db postgresql://postgres@127.0.0.1:5432/test
+
+Three processes, so each measured one starts cold:
+
+1. ``seed``: migrates a fresh database and stores N members over 30 time zones (two
+   languages, a few with their own diet sources), each with daily, weekly and monthly
+   routines; every daily routine is due at the same instant T.
+2. ``outbox``: the real thing. Start-up is process start (taken by the parent just
+   before spawning) until ``Scheduler.start()`` returned: engine, migrations checked,
+   content loaded, the APScheduler interval job running. Its first tick, at T on a
+   simulated clock, turns the routines into outbox rows, claims them in batches, renders
+   each through the core (``bot.prompts.render_delivery``, through the scheduler's render
+   cache) and hands it to a null adapter, then records it as sent. prompts/s is N over
+   that whole tick.
+3. ``baseline``: reads the same members, adds one ``CronTrigger`` job per member to an
+   ``AsyncIOScheduler`` with a ``MemoryJobStore`` and starts it (start-up ends there).
+   To fire all jobs without waiting for T on the wall clock, each trigger is set to the
+   member's local time of an instant F a little after start-up, which is the same work
+   per job as the member's real time. prompts/s is N over the span from F (or start-up's
+   end, if later) until the last job has rendered (same renderer and cache) and handed
+   its prompt to the null adapter. It writes nothing to the database: it has no outbox.
+
+Memory: ``rss_growth_mb`` is peak RSS minus RSS once started, "started" being the same
+point in both processes: imports done, database connected and content loaded, before
+anything per member exists. For the baseline that growth is its jobs; for the outbox it
+is one tick's batches.
+
+On PostgreSQL (``--db``) the run uses a scratch schema that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DUE = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Kyiv",
+    "Europe/Istanbul",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Dhaka",
+    "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "America/Sao_Paulo",
+    "America/Buenos_Aires",
+    "America/New_York",
+    "America/Toronto",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "Pacific/Honolulu",
+)
+MEMBERS_PER_WORKSPACE = 1000
+PLATFORM = "slack"
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB, from /proc."""
+    values: dict[str, float] = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                name, amount, _unit = line.split()
+                values[name[:-1]] = int(amount) / 1024
+    return values["VmRSS"], values["VmHWM"]
+
+
+def engine_for(url: str) -> Any:
+    """An engine; a ``search_path`` in the URL travels as an asyncpg server setting."""
+    from storage.db import create_engine
+
+    if "options=-csearch_path" in url:
+        base, _, schema = url.partition("?options=-csearch_path%3D")
+        return create_engine(base, connect_args={"server_settings": {"search_path": schema}})
+    return create_engine(url)
+
+
+class NullOutlet:
+    """Accepts everything at once: what is measured is the scheduler, not a platform."""
+
+    platform = PLATFORM
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def deliver(self, target: Any, replies: Any) -> Any:
+        from bot.delivery import Sent
+
+        self.count += 1
+        return Sent(message_id="m")
+
+
+# --- 1. seed ----------------------------------------------------------------------------
+
+
+async def seed(url: str, members: int) -> dict[str, Any]:
+    from sqlalchemy import insert
+
+    from schedules.routines import DEFAULTS
+    from schedules.timing import RoutineSpec, next_due
+    from storage.migrate import migrate
+    from storage.models import Member, Routine, Workspace
+
+    started = time.perf_counter()
+    rng = random.Random(4)
+    engine = engine_for(url)
+    await migrate(engine)
+    later: dict[tuple[str, str], datetime] = {}
+
+    def next_after(cadence: str, zone: str) -> datetime:
+        if (cadence, zone) not in later:
+            fields = asdict(DEFAULTS[cadence])
+            spec = RoutineSpec(cadence=cadence, tz=zone, **fields)  # type: ignore[arg-type]
+            later[(cadence, zone)] = next_due(spec, DUE + timedelta(minutes=1))
+        return later[(cadence, zone)]
+
+    from zoneinfo import ZoneInfo
+
+    async with engine.begin() as conn:
+        spaces = (members + MEMBERS_PER_WORKSPACE - 1) // MEMBERS_PER_WORKSPACE
+        await conn.execute(
+            insert(Workspace),
+            [
+                {
+                    "id": w + 1,
+                    "platform": PLATFORM,
+                    "external_id": f"T{w:05d}",
+                    "name": f"team {w}",
+                    "timezone": "UTC",
+                    "language": "en",
+                    "created_at": DUE,
+                }
+                for w in range(spaces)
+            ],
+        )
+        chunk = 10_000
+        for start in range(0, members, chunk):
+            rows, routines = [], []
+            for i in range(start, min(start + chunk, members)):
+                zone = ZONES[i % len(ZONES)]
+                local = DUE.astimezone(ZoneInfo(zone))
+                own = rng.random() < 0.05
+                rows.append(
+                    {
+                        "id": i + 1,
+                        "workspace_id": i // MEMBERS_PER_WORKSPACE + 1,
+                        "external_user": f"U{i:07d}",
+                        "display_name": f"member {i}",
+                        "language": "vi" if rng.random() < 0.3 else "en",
+                        "timezone": zone,
+                        "paused": False,
+                        "digest_opt_in": True,
+                        "diet_sources": {"daily": ["arXiv", f"blog {i % 7}"]} if own else {},
+                        "created_at": DUE,
+                    }
+                )
+                routines.append(
+                    {
+                        "member_id": i + 1,
+                        "cadence": "daily",
+                        "hour": local.hour,
+                        "minute": local.minute,
+                        "weekdays_only": False,
+                        "weekday": 4,
+                        "day_of_month": 1,
+                        "enabled": True,
+                        "next_due_at": DUE,
+                    }
+                )
+                for cadence in ("weekly", "monthly"):
+                    d = DEFAULTS[cadence]
+                    routines.append(
+                        {
+                            "member_id": i + 1,
+                            "cadence": cadence,
+                            "hour": d.hour,
+                            "minute": d.minute,
+                            "weekdays_only": d.weekdays_only,
+                            "weekday": d.weekday,
+                            "day_of_month": d.day_of_month,
+                            "enabled": True,
+                            "next_due_at": next_after(cadence, zone),
+                        }
+                    )
+            await conn.execute(insert(Member), rows)
+            await conn.execute(insert(Routine), routines)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            from sqlalchemy import text
+
+            for table in ("workspace", "member", "routine"):
+                await conn.execute(text(f"ANALYZE {table}"))
+    await engine.dispose()
+    return {"seed_s": time.perf_counter() - started}
+
+
+# --- 2. the outbox ------------------------------------------------------------------------
+
+
+async def run_outbox(url: str, t0: float, members: int) -> dict[str, Any]:
+    from bot.clock import SimClock
+    from bot.content import load_library
+    from bot.context import Services
+    from schedules.engine import Scheduler
+    from storage.db import sessionmaker
+    from storage.migrate import migrate
+    from storage.repo import Store
+
+    engine = engine_for(url)
+    await migrate(engine)
+    services = Services(
+        store=Store(sessionmaker(engine)), content=load_library(), clock=SimClock(DUE)
+    )
+    rss_start, _ = rss_mb()
+    outlet = NullOutlet()
+    scheduler = Scheduler(services, outlets={PLATFORM: outlet})
+    scheduler.start(interval_s=3600)
+    startup = time.time() - t0
+    while scheduler.last_report is None:  # the interval job ticks once at start
+        await asyncio.sleep(0.005)
+    report = scheduler.last_report
+    await scheduler.stop()
+    _, peak = rss_mb()
+    await engine.dispose()
+    if report.sent != members or outlet.count != members:
+        raise SystemExit(f"outbox sent {report.sent} (outlet saw {outlet.count}) of {members}")
+    return {
+        "startup_s": startup,
+        "tick_s": report.elapsed_s,
+        "prompts_per_s": members / report.elapsed_s,
+        "sent": report.sent,
+        "renderings": report.rendered,
+        "rss_start_mb": rss_start,
+        "peak_rss_mb": peak,
+        "rss_growth_mb": peak - rss_start,
+    }
+
+
+# --- 3. the baseline ----------------------------------------------------------------------
+
+
+async def run_baseline(url: str, t0: float, members: int) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from sqlalchemy import select
+
+    from bot.clock import SimClock
+    from bot.content import load_library
+    from bot.context import Services
+    from bot.delivery import Target
+    from schedules.dispatch import RENDER_INPUTS, Job, Recipient, Space
+    from schedules.render import RenderCache, default_render, render_key
+    from storage.db import sessionmaker
+    from storage.migrate import migrate
+    from storage.models import Routine, Workspace
+    from storage.outbox import RECIPIENT_COLUMNS, WORKSPACE_COLUMNS
+    from storage.repo import Store
+
+    engine = engine_for(url)
+    await migrate(engine)
+    services = Services(
+        store=Store(sessionmaker(engine)), content=load_library(), clock=SimClock(DUE)
+    )
+    rss_start, _ = rss_mb()
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(*RECIPIENT_COLUMNS, *WORKSPACE_COLUMNS)
+                .join(Routine, Routine.member_id == RECIPIENT_COLUMNS[0])
+                .join(Workspace, Workspace.id == RECIPIENT_COLUMNS[1])
+                .where(Routine.cadence == "daily", Routine.enabled.is_(True))
+            )
+        ).all()
+    await engine.dispose()
+    width = len(RECIPIENT_COLUMNS)
+    cache = RenderCache(services, default_render())
+    outlet = NullOutlet()
+    done = asyncio.Event()
+    finished: list[float] = []
+    failures: list[BaseException] = []
+
+    async def fire(member: Recipient, space: Space) -> None:
+        """One member's job: what the per-member design does when its cron fires, with
+        the same rendering (and render cache) as the outbox."""
+        try:
+            now = datetime.now(UTC)
+            period = now.astimezone(ZoneInfo(member.timezone)).date().isoformat()
+            job = Job(member.id, space.id, member.id, None, f"m:{member.id}", "prompt:daily",
+                      period, "claimed", now, 1, "{}")  # fmt: skip
+            key = render_key(job, member[RENDER_INPUTS])
+            replies = cache.get(key)
+            if replies is None:
+                replies = await cache.fill(key, job, member, space)
+            assert not isinstance(replies, str), replies
+            target = Target(platform=space.platform, workspace=space.external_id,
+                            user=member.external_user)  # fmt: skip
+            await outlet.deliver(target, replies)
+        except BaseException as exc:
+            failures.append(exc)
+            done.set()
+            raise
+        if outlet.count == members:
+            finished.append(time.perf_counter())
+            done.set()
+
+    aps = AsyncIOScheduler(
+        jobstores={"default": MemoryJobStore()},
+        job_defaults={"misfire_grace_time": None, "coalesce": True},
+        timezone=UTC,
+    )
+    # Whole seconds (a CronTrigger has no finer field), a little after start-up is
+    # expected to end (about 200 µs a job).
+    fire_at = datetime.now(UTC).replace(microsecond=0) + timedelta(
+        seconds=1 + int(members * 0.0003)
+    )
+    for row in rows:
+        member, space = Recipient._make(row[:width]), Space._make(row[width:])
+        zone = ZoneInfo(member.timezone)
+        local = fire_at.astimezone(zone)
+        aps.add_job(
+            fire,
+            CronTrigger(hour=local.hour, minute=local.minute, second=local.second, timezone=zone),
+            args=(member, space),
+            id=f"routine-{member.id}",
+        )
+    del rows
+    aps.start()
+    started_at = time.time()
+    startup = started_at - t0
+    fire_wall = max(fire_at.timestamp(), started_at)
+    fire_perf = time.perf_counter() + (fire_wall - time.time())
+    await asyncio.wait_for(done.wait(), timeout=120 + members * 0.001)
+    if failures:
+        raise SystemExit(f"baseline job failed: {failures[0]!r}")
+    span = finished[0] - fire_perf
+    _, peak = rss_mb()
+    aps.shutdown(wait=False)
+    await asyncio.sleep(0)
+    return {
+        "baseline_startup_s": startup,
+        "baseline_fire_s": span,
+        "baseline_prompts_per_s": members / span,
+        "baseline_peak_rss_mb": peak,
+        "baseline_rss_growth_mb": peak - rss_start,
+    }
+
+
+# --- orchestration ------------------------------------------------------------------------
+
+
+def child(step: str, url: str, members: int) -> dict[str, Any]:
+    """Run one step in a fresh interpreter and return the JSON it printed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, __file__, "--step", step, "--db", url, "--members", str(members)]
+    t0 = time.time()
+    command += ["--t0", repr(t0)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{step} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def _scratch_schema(url: str, *, drop: str | None = None) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        if drop:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{drop}" CASCADE')
+            return drop
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+        return schema
+    finally:
+        await conn.close()
+
+
+def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
+    schema: str | None = None
+    with tempfile.TemporaryDirectory(prefix="mentorbot-bench-") as tmp:
+        if args.db and args.db.startswith(("postgres://", "postgresql")):
+            schema = asyncio.run(_scratch_schema(args.db))
+            sep = "&" if "?" in args.db else "?"
+            url = f"{args.db}{sep}options=-csearch_path%3D{schema}"
+            backend = "postgresql"
+        else:
+            url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            backend = "sqlite"
+        try:
+            result: dict[str, Any] = {"members": args.members, "backend": backend}
+            result |= child("seed", url, args.members)
+            result |= child("outbox", url, args.members)
+            if args.skip_baseline:
+                result |= dict.fromkeys(
+                    (
+                        "baseline_startup_s",
+                        "baseline_prompts_per_s",
+                        "baseline_peak_rss_mb",
+                        "baseline_rss_growth_mb",
+                    )
+                )
+            else:
+                result |= child("baseline", url, args.members)
+        finally:
+            if schema:
+                asyncio.run(_scratch_schema(args.db, drop=schema))
+    if result.get("baseline_startup_s"):
+        result["startup_ratio"] = result["baseline_startup_s"] / result["startup_s"]
+        result["rss_growth_ratio"] = result["baseline_rss_growth_mb"] / max(
+            result["rss_growth_mb"], 0.1
+        )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--step", choices=("seed", "outbox", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:
+        step = {"seed": seed, "outbox": run_outbox, "baseline": run_baseline}[args.step]
+        params = (
+            (args.db, args.members) if args.step == "seed" else (args.db, args.t0, args.members)
+        )
+        print(json.dumps(asyncio.run(step(*params))))  # type: ignore[operator]
+        return 0
+    result = orchestrate(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        width = max(len(k) for k in result)
+        for key, value in result.items():
+            shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
+            print(f"{key:<{width}}  {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""Steps 2-4 of a tick: claimed rows are rendered, handed to outlets, and recorded.
+
+Per batch: recipients and workspaces are read in two queries; each row is checked
+(member paused or unreachable, workspace disabled, too late, too many attempts),
+rendered through the render cache, and sent by a fixed pool of ``max_in_flight``
+coroutines; all outcomes are then written in one transaction. Rows are ``NamedTuple``
+values rather than SQLAlchemy rows or ORM objects: at fan-out the per-row cost has to
+stay in single microseconds.
+
+Outcomes: sent (message id; a new DM channel is cached on the member); a transient
+platform error or an unexpected exception is retried with backoff until
+``max_attempts``; a permanent one fails the row and marks the member unreachable (or,
+with ``scope="workspace"`` in the error's values, disables the workspace), which stops
+their routines; a renderer error fails the row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from bot.context import Services
+from bot.delivery import Outlet, Target
+from bot.errors import PlatformUnreachable
+from bot.reply import Reply
+from schedules import policy
+from schedules.render import RenderCache, render_key
+from storage import outbox
+
+log = logging.getLogger(__name__)
+
+
+class Job(NamedTuple):
+    """A claimed outbox row, in the order of ``storage.outbox.CLAIM_COLUMNS``."""
+
+    id: int
+    workspace_id: int
+    member_id: int | None
+    channel: str | None
+    target: str
+    kind: str
+    period_key: str
+    status: str
+    due_at: datetime
+    attempts: int
+    #: JSON text, as stored.
+    payload: str | None
+
+
+class Recipient(NamedTuple):
+    """A member as the outbox needs them, in the order of ``RECIPIENT_COLUMNS``; the
+    fields from ``language`` on are the render inputs (``RENDER_INPUTS``)."""
+
+    id: int
+    workspace_id: int
+    external_user: str
+    display_name: str | None
+    dm_channel: str | None
+    paused: bool
+    unreachable: str | None
+    language: str
+    level: str | None
+    track: str | None
+    timezone: str
+    digest_opt_in: bool
+    diet_sources: str | None
+
+
+RENDER_INPUTS = slice(Recipient._fields.index("language"), None)
+
+
+class Space(NamedTuple):
+    """A workspace as the outbox needs it, in the order of ``WORKSPACE_COLUMNS``."""
+
+    id: int
+    platform: str
+    external_id: str
+    language: str
+    disabled_reason: str | None
+
+
+@dataclass
+class Outcomes:
+    """One batch's results, written in one transaction."""
+
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    dm_channels: dict[int, str] = field(default_factory=dict)
+    retry: list[tuple[int, datetime, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    missed: list[tuple[int, str]] = field(default_factory=list)
+    cancelled: list[tuple[int, str]] = field(default_factory=list)
+    unreachable: dict[int, str] = field(default_factory=dict)
+    disabled: dict[int, str] = field(default_factory=dict)
+
+
+_Sendable = tuple[Job, Recipient | None, Space, Target, Sequence[Reply], Outlet]
+
+
+class Dispatcher:
+    """Delivers batches of claimed rows for one tick (it holds that tick's renders)."""
+
+    def __init__(
+        self,
+        services: Services,
+        outlets: Mapping[str, Outlet],
+        cache: RenderCache,
+        *,
+        writing: contextlib.AbstractAsyncContextManager[Any],
+        owner: str,
+        lease: timedelta,
+        max_in_flight: int,
+        max_attempts: int,
+    ) -> None:
+        self.services = services
+        self.outlets = outlets
+        self.cache = cache
+        self.writing = writing
+        self.owner = owner
+        self.lease = lease
+        self.max_in_flight = max_in_flight
+        self.max_attempts = max_attempts
+
+    async def deliver(self, jobs: Sequence[Job], now: datetime) -> Outcomes:
+        store = self.services.store
+        async with store.session() as s:
+            conn = await s.connection()
+            members = {
+                row[0]: Recipient._make(row)
+                for row in await outbox.recipients(
+                    conn, list({j.member_id for j in jobs if j.member_id is not None})
+                )
+            }
+            spaces = {
+                row.id: Space._make(row)
+                for row in await outbox.workspaces(conn, list({j.workspace_id for j in jobs}))
+            }
+        out = Outcomes()
+        ready = await self._prepare(jobs, members, spaces, now, out)
+        keeper = asyncio.create_task(self._keep_leases([item[0].id for item in ready]))
+        try:
+            await self._send_all(ready, out)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+        await self._record(out)
+        return out
+
+    async def _prepare(
+        self,
+        jobs: Sequence[Job],
+        members: Mapping[int, Recipient],
+        spaces: Mapping[int, Space],
+        now: datetime,
+        out: Outcomes,
+    ) -> list[_Sendable]:
+        """Check, render and address every row; what must not be sent is sorted into
+        ``out`` with its reason."""
+        ready: list[_Sendable] = []
+        inputs = {mid: member[RENDER_INPUTS] for mid, member in members.items()}
+        cache = self.cache
+        for job in jobs:
+            space = spaces.get(job.workspace_id)
+            refusal = self._refusal(job, members, space, now)
+            if refusal is not None:
+                outcome, reason = refusal
+                getattr(out, outcome).append((job.id, reason))
+                continue
+            assert space is not None  # _refusal cancels rows without a workspace
+            member = members.get(job.member_id) if job.member_id is not None else None
+            if member is not None:
+                key = render_key(job, inputs[member.id])
+            else:
+                key = render_key(job, (job.workspace_id, space.language))
+            replies = cache.get(key)
+            if replies is None:
+                replies = await cache.fill(key, job, member, space)
+            if isinstance(replies, str):
+                out.failed.append((job.id, f"render: {replies}"[:300]))
+                continue
+            if not replies:
+                out.cancelled.append((job.id, "nothing to send"))
+                continue
+            target = Target(
+                platform=space.platform,
+                workspace=space.external_id,
+                user=member.external_user if member is not None else None,
+                channel=job.channel,
+                dm_channel=member.dm_channel if member is not None else None,
+            )
+            ready.append((job, member, space, target, replies, self.outlets[space.platform]))
+        return ready
+
+    def _refusal(
+        self,
+        job: Job,
+        members: Mapping[int, Recipient],
+        space: Space | None,
+        now: datetime,
+    ) -> tuple[str, str] | None:
+        """Why a claimed row must not be sent now, as (outcome, reason); None to send."""
+        if space is None:
+            return "cancelled", "workspace gone"
+        if space.disabled_reason:
+            return "cancelled", f"workspace disabled: {space.disabled_reason}"
+        if job.member_id is not None:
+            member = members.get(job.member_id)
+            if member is None:
+                return "cancelled", "member gone"
+            if member.unreachable:
+                return "cancelled", f"member unreachable: {member.unreachable}"
+            if member.paused:
+                return "cancelled", "member paused"
+        if now - job.due_at > policy.grace_for(job.kind):
+            return "missed", f"claimed {now - job.due_at} after due, past its grace window"
+        if job.attempts > self.max_attempts:
+            return "failed", f"gave up after {job.attempts - 1} attempts"
+        return None
+
+    async def _send_all(self, ready: Sequence[_Sendable], out: Outcomes) -> None:
+        """Send with at most ``max_in_flight`` deliveries waiting on platforms: a fixed
+        pool of coroutines pulling from one iterator, not a task per row."""
+        pending = iter(ready)
+        sent = out.sent
+        dm_channels = out.dm_channels
+
+        async def worker() -> None:
+            for job, member, space, target, replies, outlet in pending:
+                try:
+                    receipt = await outlet.deliver(target, replies)
+                except PlatformUnreachable as exc:
+                    self._unreachable(job, member, space, exc, out)
+                except Exception as exc:
+                    # An error the adapter did not translate: assume it may pass.
+                    log.exception("delivery %s: unexpected error from the outlet", job.id)
+                    self._retry(job, f"{type(exc).__name__}: {exc}", None, out)
+                else:
+                    sent.append((job.id, receipt.message_id))
+                    if (
+                        member is not None
+                        and receipt.dm_channel
+                        and receipt.dm_channel != member.dm_channel
+                    ):
+                        dm_channels[member.id] = receipt.dm_channel
+
+        await asyncio.gather(*(worker() for _ in range(min(self.max_in_flight, len(ready)))))
+
+    def _unreachable(
+        self,
+        job: Job,
+        member: Recipient | None,
+        space: Space,
+        exc: PlatformUnreachable,
+        out: Outcomes,
+    ) -> None:
+        if not exc.permanent:
+            self._retry(job, f"transient: {exc.key}", exc.retry_after, out)
+            return
+        out.failed.append((job.id, f"permanent: {exc.key}"))
+        if exc.values.get("scope") == "workspace":
+            out.disabled[space.id] = self._explain(exc, space.language)
+        elif member is not None:
+            out.unreachable[member.id] = self._explain(exc, member.language)
+
+    def _explain(self, exc: PlatformUnreachable, language: str) -> str:
+        """The error in the member's words when the content has the key (``/mentor
+        profile`` shows it), else the key itself."""
+        try:
+            return self.services.content.t(language, exc.key, **exc.values)
+        except (KeyError, IndexError, ValueError):
+            return exc.key
+
+    def _retry(self, job: Job, error: str, retry_after: float | None, out: Outcomes) -> None:
+        if job.attempts >= self.max_attempts:
+            out.failed.append((job.id, f"{error}; gave up after {job.attempts} attempts"))
+            return
+        when = self.services.clock.now() + policy.backoff(job.attempts, retry_after)
+        out.retry.append((job.id, when, error))
+
+    async def _record(self, out: Outcomes) -> None:
+        async with self.writing, self.services.store.session() as s:
+            conn = await s.connection()
+            await outbox.mark_sent(conn, out.sent, sent_at=self.services.clock.now())
+            await outbox.cache_dm_channels(conn, out.dm_channels)
+            await outbox.mark_retry(conn, out.retry, owner=self.owner)
+            for status in ("failed", "missed", "cancelled"):
+                await outbox.mark_final(conn, getattr(out, status), status=status, owner=self.owner)
+            await outbox.set_unreachable(conn, out.unreachable)
+            await outbox.disable_workspaces(conn, out.disabled)
+
+    async def _keep_leases(self, ids: Sequence[int]) -> None:
+        """Renew this batch's lease while it is still sending, so a slow platform does
+        not let another worker claim (and duplicate) rows that are merely in flight."""
+        if not ids:
+            return
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            async with self.writing, self.services.store.session() as s:
+                await outbox.extend_lease(
+                    await s.connection(),
+                    ids,
+                    owner=self.owner,
+                    lease_until=self.services.clock.now() + self.lease,
+                )

@@ -1,0 +1,595 @@
+"""The queries behind routines and the delivery outbox, in SQLAlchemy Core.
+
+The scheduler's hot path moves 100,000 rows a minute at fan-out, so nothing here builds
+ORM objects per row, and per-row work is left to the database: due routines become
+outbox rows through ``INSERT … SELECT`` over chunks of routine ids, claims are
+``UPDATE … RETURNING``, and sends are recorded with one driver-level ``executemany``
+(SQLite) or one ``UPDATE … FROM unnest(…)`` (PostgreSQL). Id lists travel as a single
+parameter (``json_each`` on SQLite, an array on PostgreSQL) rather than thousands of
+bound values. Every function takes an ``AsyncConnection``, so the caller decides what
+shares a transaction.
+
+Multi-worker safety on PostgreSQL comes from three things: the unique constraint on
+(target, kind, period_key) makes creating a row exactly-once whoever does it; a
+transaction-level advisory lock lets one worker at a time turn routines into rows (the
+others wait, then find those routines already advanced); and claims lock candidate rows
+with ``FOR UPDATE SKIP LOCKED`` so two workers never claim the same row. SQLite has no
+row locks and serialises writers, which is enough for its one process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    Insert,
+    Integer,
+    Row,
+    String,
+    Table,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    not_,
+    null,
+    select,
+    text,
+    true,
+    type_coerce,
+    update,
+)
+from sqlalchemy import cast as cast_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NullType
+
+from storage.models import Delivery, Member, Routine, Workspace
+from storage.types import UTCDateTime
+
+R = cast(Table, Routine.__table__)
+D = cast(Table, Delivery.__table__)
+M = cast(Table, Member.__table__)
+W = cast(Table, Workspace.__table__)
+
+_ROUTINE_MEMBERS = R.join(M, M.c.id == R.c.member_id).join(W, W.c.id == M.c.workspace_id)
+#: A member the outbox may write to: not paused, reachable, workspace still installed.
+_ELIGIBLE = and_(not_(M.c.paused), M.c.unreachable.is_(None), W.c.disabled_reason.is_(None))
+_UTC = UTCDateTime()
+
+_MEMBER_TARGET = literal("m:") + cast_(R.c.member_id, String)
+
+#: Statements take at most this many ids, to keep each transaction's locks short.
+ID_CHUNK = 5000
+
+
+def dialect_insert(conn: AsyncConnection, table: Table) -> Insert:
+    """An INSERT that supports ``on_conflict_do_nothing`` on the connection's backend."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def id_in(column: ColumnElement[int], ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """``column IN ids`` with the list as one parameter: an array on PostgreSQL, a JSON
+    array read by ``json_each`` on SQLite. An expanded ``IN (?, ?, …)`` of 5,000 values
+    costs more in SQLAlchemy's parameter handling than the query does in the database."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer)))
+    values = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, json.dumps(list(ids)), type_=String))
+    )
+    return column.in_(values.scalar_subquery())
+
+
+def member_target(member_id: int) -> str:
+    return f"m:{member_id}"
+
+
+def channel_target(workspace_id: int, channel: str) -> str:
+    return f"c:{workspace_id}:{channel}"
+
+
+# --- routines ---------------------------------------------------------------------------
+
+
+async def insert_routines(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Create routines, ignoring any that exist: first contact may race with itself."""
+    if rows:
+        stmt = dialect_insert(conn, R).on_conflict_do_nothing(
+            index_elements=[R.c.member_id, R.c.cadence]
+        )
+        await conn.execute(stmt, list(rows))
+
+
+async def member_timezone(conn: AsyncConnection, member_id: int) -> str:
+    zone = await conn.scalar(select(M.c.timezone).where(M.c.id == member_id))
+    if zone is None:
+        raise LookupError(f"no member {member_id}")
+    return str(zone)
+
+
+# --- turning due routines into outbox rows ----------------------------------------------
+
+#: Everything that decides when a routine is due and which period it is in; routines
+#: equal on these share one computation.
+SCHEDULE_COLUMNS = (
+    R.c.cadence,
+    R.c.hour,
+    R.c.minute,
+    R.c.weekdays_only,
+    R.c.weekday,
+    R.c.day_of_month,
+    M.c.timezone,
+    R.c.next_due_at,
+)
+
+#: What a claim returns per row. JSON comes back as text (a SQL cast, since asyncpg
+#: decodes json in the driver) so that it can key the render cache as it is.
+CLAIM_COLUMNS = (
+    D.c.id,
+    D.c.workspace_id,
+    D.c.member_id,
+    D.c.channel,
+    D.c.target,
+    D.c.kind,
+    D.c.period_key,
+    D.c.status,
+    D.c.due_at,
+    D.c.attempts,
+    cast_(D.c.payload, Text).label("payload"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who claims, until when, and for which platforms (the outlets it has)."""
+
+    owner: str
+    lease_until: datetime
+    platforms: tuple[str, ...]
+
+
+async def lock_materialise(conn: AsyncConnection) -> None:
+    """Let one PostgreSQL worker at a time turn routines into rows, until commit.
+
+    Keyed by schema so that separate schemas (tests, tenants) do not wait on each other.
+    Correctness does not depend on it (the unique constraint does that); it saves the
+    second worker from repeating the work and from waiting on row locks in odd orders.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            text(
+                "SELECT pg_advisory_xact_lock("
+                "hashtext('mentorbot.materialise:' || current_schema()))"
+            )
+        )
+
+
+async def due_routines(conn: AsyncConnection, *, now: datetime, limit: int) -> list[Row[Any]]:
+    """Up to ``limit`` routines due at ``now``, grouped by schedule: one row per distinct
+    (SCHEDULE_COLUMNS) with the ids of the routines whose member may be written to
+    (``writable``), the others' (``skipped``: paused, unreachable, workspace disabled)
+    and the count. Driven by the ``next_due_at`` index and primary keys only.
+
+    Ids come back as one JSON array per group (:func:`json_ids`), and ``next_due_at`` as
+    the driver gives it (read it with :func:`instant_reader`): at fan-out, 5,000 due
+    routines share a few schedules, and turning 5,000 rows into Python objects one by
+    one costs more than the query.
+    """
+    due = (
+        select(
+            R.c.id,
+            *SCHEDULE_COLUMNS[:-1],
+            type_coerce(R.c.next_due_at, NullType).label("next_due_at"),
+            case((_ELIGIBLE, 1), else_=0).label("eligible"),
+        )
+        .select_from(_ROUTINE_MEMBERS)
+        .where(R.c.enabled == true(), R.c.next_due_at <= now)
+        .order_by(R.c.next_due_at)
+        .limit(limit)
+        .subquery("due")
+    )
+    schedule = [due.c[c.name] for c in SCHEDULE_COLUMNS]
+    pg = conn.dialect.name == "postgresql"
+    aggregate = func.json_agg if pg else func.json_group_array
+    rows = await conn.execute(
+        select(
+            *schedule,
+            aggregate(due.c.id).filter(due.c.eligible == 1).label("writable"),
+            aggregate(due.c.id).filter(due.c.eligible == 0).label("skipped"),
+            func.count().label("routines"),
+        ).group_by(*schedule)
+    )
+    return list(rows.all())
+
+
+def _json_rows(conn: AsyncConnection, *columns: ColumnElement[Any]) -> ColumnElement[Any]:
+    """One JSON array of [column, …] arrays, built by the database."""
+    if conn.dialect.name == "postgresql":
+        return func.json_agg(func.json_build_array(*columns))
+    return func.json_group_array(func.json_array(*columns))
+
+
+def json_ids(value: Any) -> list[Any]:
+    """A JSON aggregate as a list: PostgreSQL's driver decodes json, SQLite gives text."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else json.loads(value)
+
+
+def instant_reader(conn: AsyncConnection) -> Callable[[Any], datetime]:
+    """Turn a raw ``next_due_at`` from :func:`due_routines` into an aware UTC datetime,
+    the way the column type would have."""
+    dialect = conn.dialect
+    process = R.c.next_due_at.type.dialect_impl(dialect).result_processor(dialect, None)
+    return process if process is not None else lambda value: value
+
+
+async def create_routine_deliveries(
+    conn: AsyncConnection,
+    routine_ids: Sequence[int],
+    *,
+    cadence: str,
+    was_due: datetime,
+    period_key: str,
+    due_at: datetime,
+    status: str,
+    now: datetime,
+    note: str | None = None,
+    claim: Claim | None = None,
+) -> tuple[int, list[list[int]]]:
+    """One outbox row per routine in ``routine_ids`` whose member is eligible, in one
+    INSERT … SELECT; rows that exist already (written by another tick or worker) are
+    left alone. ``was_due`` guards against a routine edited since it was read.
+
+    With ``claim``, pending rows for workspaces on ``claim.platforms`` are created
+    already claimed by the caller, who is about to send them: the same lease as a claim,
+    without writing every row a second time.
+
+    Returns how many rows were created, and [id, member_id, workspace_id] of those
+    created claimed. PostgreSQL returns them from the INSERT; SQLite's RETURNING costs
+    more than the insert itself at fan-out, so there they are read back by one
+    JSON-aggregated SELECT on the unique key (a join PostgreSQL's planner handles badly,
+    hence the two paths).
+    """
+    kind = f"prompt:{cadence}"
+    status_value: ColumnElement[Any] = literal(status)
+    owner: ColumnElement[Any] = null()
+    lease_until: ColumnElement[Any] = null()
+    attempts: ColumnElement[Any] = literal(0)
+    claiming = claim is not None and status == "pending" and bool(claim.platforms)
+    if claim is not None and claiming:
+        ours = W.c.platform.in_(claim.platforms)
+        status_value = case((ours, literal("claimed")), else_=literal(status))
+        owner = case((ours, literal(claim.owner)), else_=null())
+        lease_until = case((ours, literal(claim.lease_until, _UTC)), else_=null())
+        attempts = case((ours, literal(1)), else_=literal(0))
+    in_chunk = id_in(R.c.id, routine_ids, conn.dialect.name)
+    source = (
+        select(
+            M.c.workspace_id,
+            R.c.member_id,
+            _MEMBER_TARGET,
+            literal(kind),
+            literal(period_key),
+            status_value,
+            literal(due_at, _UTC),
+            literal(due_at, _UTC),
+            attempts,
+            owner,
+            lease_until,
+            literal(note, String),
+            literal({}, JSON),
+            literal(now, _UTC),
+        )
+        .select_from(_ROUTINE_MEMBERS)
+        .where(in_chunk, R.c.enabled == true(), R.c.next_due_at == was_due, _ELIGIBLE)
+    )
+    columns = [
+        "workspace_id",
+        "member_id",
+        "target",
+        "kind",
+        "period_key",
+        "status",
+        "due_at",
+        "not_before",
+        "attempts",
+        "lease_owner",
+        "lease_until",
+        "last_error",
+        "payload",
+        "created_at",
+    ]
+    insert = dialect_insert(conn, D).from_select(columns, source).on_conflict_do_nothing()
+    if conn.dialect.name == "postgresql":
+        rows = (
+            await conn.execute(
+                insert.returning(D.c.id, D.c.member_id, D.c.workspace_id, D.c.status)
+            )
+        ).all()
+        return len(rows), [[i, m, w] for i, m, w, state in rows if state == "claimed"]
+    result = await conn.execute(insert)
+    created = max(result.rowcount or 0, 0)
+    if not (claim is not None and claiming and created):
+        return created, []
+    mine = (
+        select(_json_rows(conn, D.c.id, D.c.member_id, D.c.workspace_id))
+        .select_from(
+            R.join(
+                D,
+                and_(D.c.target == _MEMBER_TARGET, D.c.kind == kind, D.c.period_key == period_key),
+            )
+        )
+        .where(
+            in_chunk,
+            D.c.status == "claimed",
+            D.c.lease_owner == claim.owner,
+            # Created by this tick: a row of ours from an earlier tick is not new.
+            D.c.created_at == now,
+        )
+    )
+    return created, json_ids(await conn.scalar(mine))
+
+
+async def advance_routines(
+    conn: AsyncConnection,
+    routine_ids: Sequence[int],
+    *,
+    was_due: datetime,
+    next_due_at: datetime | None,
+) -> None:
+    """Move routines to their next occurrence, paused members' included: a paused
+    period is skipped, not queued."""
+    await conn.execute(
+        update(R)
+        .where(id_in(R.c.id, routine_ids, conn.dialect.name), R.c.next_due_at == was_due)
+        .values(next_due_at=next_due_at)
+    )
+
+
+async def paused_with_end(conn: AsyncConnection, *, on_or_before: date) -> list[Row[Any]]:
+    """Members paused until a date no later than ``on_or_before`` (a UTC date plus a day
+    covers every zone; the caller checks each member's local date)."""
+    rows = await conn.execute(
+        select(M.c.id, M.c.timezone, M.c.paused_until).where(
+            M.c.paused == true(),
+            M.c.paused_until.is_not(None),
+            M.c.paused_until <= on_or_before,
+        )
+    )
+    return list(rows.all())
+
+
+async def resume_members(conn: AsyncConnection, member_ids: Sequence[int]) -> None:
+    if member_ids:
+        await conn.execute(
+            update(M)
+            .where(id_in(M.c.id, member_ids, conn.dialect.name), M.c.paused == true())
+            .values(paused=False, paused_until=None)
+        )
+
+
+# --- claiming and recording -------------------------------------------------------------
+
+#: In the order of ``schedules.dispatch.Recipient``; render inputs last.
+RECIPIENT_COLUMNS = (
+    M.c.id,
+    M.c.workspace_id,
+    M.c.external_user,
+    M.c.display_name,
+    M.c.dm_channel,
+    M.c.paused,
+    M.c.unreachable,
+    M.c.language,
+    M.c.level,
+    M.c.track,
+    M.c.timezone,
+    M.c.digest_opt_in,
+    cast_(M.c.diet_sources, Text).label("diet_sources"),
+)
+#: In the order of ``schedules.dispatch.Space``.
+WORKSPACE_COLUMNS = (W.c.id, W.c.platform, W.c.external_id, W.c.language, W.c.disabled_reason)
+
+
+async def claim(
+    conn: AsyncConnection, claim: Claim, *, now: datetime, limit: int
+) -> list[Row[Any]]:
+    """Claim up to ``limit`` rows for workspaces on ``claim.platforms``: first rows whose
+    lease expired (a worker died), then pending rows oldest first. Each claim counts as
+    an attempt.
+
+    Two statements rather than one with ``OR``: each then walks ``ix_delivery_pending``
+    in order instead of sorting every due row per batch. ``FOR UPDATE SKIP LOCKED`` is
+    rendered on PostgreSQL only (SQLAlchemy drops it on SQLite, whose single statement
+    is atomic under the database's write lock).
+    """
+    on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(claim.platforms)))
+    expired = and_(D.c.status == "claimed", D.c.lease_until < now)
+    pending = and_(D.c.status == "pending", D.c.not_before <= now)
+    claimed: list[Row[Any]] = []
+    for condition, order in ((expired, D.c.lease_until), (pending, D.c.not_before)):
+        wanted = limit - len(claimed)
+        if wanted <= 0:
+            break
+        candidates = (
+            select(D.c.id)
+            .where(condition, on_platforms)
+            .order_by(order)
+            .limit(wanted)
+            .with_for_update(skip_locked=True)
+        )
+        result = await conn.execute(
+            update(D)
+            .where(D.c.id.in_(candidates.scalar_subquery()))
+            .values(
+                status="claimed",
+                lease_owner=claim.owner,
+                lease_until=claim.lease_until,
+                attempts=D.c.attempts + 1,
+            )
+            .returning(*CLAIM_COLUMNS)
+        )
+        claimed.extend(result.all())
+    return claimed
+
+
+async def recipients(conn: AsyncConnection, member_ids: Sequence[int]) -> list[list[Any]]:
+    """RECIPIENT_COLUMNS of these members, as lists, aggregated into one JSON document
+    in the database and decoded in one call (see :func:`due_routines` for why)."""
+    if not member_ids:
+        return []
+    found = await conn.scalar(
+        select(_json_rows(conn, *RECIPIENT_COLUMNS)).where(
+            id_in(M.c.id, member_ids, conn.dialect.name)
+        )
+    )
+    return json_ids(found)
+
+
+async def workspaces(conn: AsyncConnection, workspace_ids: Sequence[int]) -> list[Row[Any]]:
+    rows = await conn.execute(
+        select(*WORKSPACE_COLUMNS).where(id_in(W.c.id, workspace_ids, conn.dialect.name))
+    )
+    return list(rows.all())
+
+
+async def mark_sent(
+    conn: AsyncConnection, sent: Sequence[tuple[int, str]], *, sent_at: datetime
+) -> None:
+    """Record sends, whatever the lease says: the message is out, that is a fact.
+
+    The hottest write of a fan-out, so it skips SQLAlchemy's per-row parameter handling:
+    one ``UPDATE … FROM unnest`` on PostgreSQL, the driver's own executemany on SQLite.
+    """
+    if not sent:
+        return
+    dialect = conn.dialect
+    if dialect.name == "postgresql":
+        await conn.exec_driver_sql(
+            "UPDATE delivery SET status = 'sent', sent_at = $1, platform_message_id = v.mid,"
+            " lease_owner = NULL, lease_until = NULL, last_error = NULL"
+            " FROM unnest($2::integer[], $3::varchar[]) AS v(id, mid)"
+            " WHERE delivery.id = v.id",
+            (sent_at, [i for i, _ in sent], [m[:120] for _, m in sent]),
+        )
+        return
+    as_stored = D.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    stamp = as_stored(sent_at) if as_stored else sent_at
+    await conn.exec_driver_sql(
+        "UPDATE delivery SET status = 'sent', sent_at = ?, platform_message_id = ?,"
+        " lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = ?",
+        [(stamp, m[:120], i) for i, m in sent],
+    )
+
+
+async def mark_retry(
+    conn: AsyncConnection, retries: Sequence[tuple[int, datetime, str]], *, owner: str
+) -> None:
+    """Back to pending with a later ``not_before``, unless the lease was lost meanwhile
+    (another worker has the row now and will record its own outcome)."""
+    if retries:
+        await conn.execute(
+            update(D)
+            .where(D.c.id == bindparam("did"), D.c.lease_owner == owner)
+            .values(
+                status="pending",
+                not_before=bindparam("nb"),
+                last_error=bindparam("err"),
+                lease_owner=None,
+                lease_until=None,
+            ),
+            [{"did": i, "nb": nb, "err": err[:300]} for i, nb, err in retries],
+        )
+
+
+async def mark_final(
+    conn: AsyncConnection, rows: Sequence[tuple[int, str]], *, status: str, owner: str
+) -> None:
+    """Close rows as failed, missed or cancelled, with the reason in ``last_error``."""
+    if rows:
+        await conn.execute(
+            update(D)
+            .where(D.c.id == bindparam("did"), D.c.lease_owner == owner)
+            .values(status=status, last_error=bindparam("err"), lease_owner=None, lease_until=None),
+            [{"did": i, "err": err[:300]} for i, err in rows],
+        )
+
+
+async def set_unreachable(conn: AsyncConnection, reasons: Mapping[int, str]) -> None:
+    if reasons:
+        await conn.execute(
+            update(M).where(M.c.id == bindparam("mid")).values(unreachable=bindparam("why")),
+            [{"mid": i, "why": why[:200]} for i, why in reasons.items()],
+        )
+
+
+async def disable_workspaces(conn: AsyncConnection, reasons: Mapping[int, str]) -> None:
+    if reasons:
+        await conn.execute(
+            update(W).where(W.c.id == bindparam("wid")).values(disabled_reason=bindparam("why")),
+            [{"wid": i, "why": why[:200]} for i, why in reasons.items()],
+        )
+
+
+async def cache_dm_channels(conn: AsyncConnection, channels: Mapping[int, str]) -> None:
+    if channels:
+        await conn.execute(
+            update(M).where(M.c.id == bindparam("mid")).values(dm_channel=bindparam("ch")),
+            [{"mid": i, "ch": ch[:64]} for i, ch in channels.items()],
+        )
+
+
+async def extend_lease(
+    conn: AsyncConnection, ids: Sequence[int], *, owner: str, lease_until: datetime
+) -> None:
+    await conn.execute(
+        update(D)
+        .where(
+            id_in(D.c.id, ids, conn.dialect.name),
+            D.c.status == "claimed",
+            D.c.lease_owner == owner,
+        )
+        .values(lease_until=lease_until)
+    )
+
+
+# --- scheduling hints and single rows ---------------------------------------------------
+
+
+async def next_wakeup(conn: AsyncConnection, *, platforms: Iterable[str]) -> datetime | None:
+    """The earliest instant a tick would find work: a routine due, a pending row's
+    ``not_before``, or a claim's lease running out."""
+    on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(list(platforms))))
+    candidates = [
+        await conn.scalar(
+            select(func.min(R.c.next_due_at)).where(
+                R.c.enabled == true(), R.c.next_due_at.is_not(None)
+            )
+        ),
+        await conn.scalar(
+            select(func.min(D.c.not_before)).where(D.c.status == "pending", on_platforms)
+        ),
+        await conn.scalar(
+            select(func.min(D.c.lease_until)).where(D.c.status == "claimed", on_platforms)
+        ),
+    ]
+    found = [c for c in candidates if c is not None]
+    return min(found) if found else None
+
+
+async def insert_delivery(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
+    """Insert one outbox row unless (target, kind, period_key) exists; True if inserted."""
+    stmt = dialect_insert(conn, D).values(**values).on_conflict_do_nothing().returning(D.c.id)
+    return (await conn.scalar(stmt)) is not None

@@ -1,0 +1,160 @@
+"""What the scheduler tests share: an outlet that records, members with routines, rows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.context import Services
+from bot.delivery import Sent, Target
+from bot.reply import Reply
+from schedules.routines import ensure_routines
+from storage.models import Delivery, Member, Routine
+from storage.repo import MemberKey
+
+#: A Monday; UTC members' defaults fall due at 09:00 (daily), 10:00 (monthly, the 1st)
+#: and Friday 16:00 (weekly).
+MONDAY_8AM = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def at(text: str) -> datetime:
+    """An aware UTC instant from ``2027-03-01T09:00``."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@dataclass
+class Inbox:
+    """An outlet that keeps what it was given; ``fail`` may raise instead of sending."""
+
+    platform: str = "console"
+    got: list[tuple[Target, tuple[Reply, ...]]] = field(default_factory=list)
+    fail: Callable[[Target], Awaitable[None]] | None = None
+    dm_channel: str | None = "D-1"
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
+        if self.fail is not None:
+            await self.fail(target)
+        self.got.append((target, tuple(replies)))
+        return Sent(message_id=f"msg-{len(self.got)}", dm_channel=self.dm_channel)
+
+    @property
+    def texts(self) -> list[str]:
+        return [replies[0].plain_text() for _, replies in self.got]
+
+
+async def plain_render(
+    services: Services, delivery: Delivery, member: Member | None
+) -> list[Reply]:
+    """A renderer that says which row it is, so engine tests do not depend on content."""
+    return [Reply(text=f"{delivery.kind} {delivery.period_key}")]
+
+
+async def add_member(
+    services: Services,
+    user: str = "U1",
+    *,
+    tz: str = "UTC",
+    workspace: str = "W1",
+    platform: str = "console",
+    now: datetime = MONDAY_8AM,
+    language: str = "en",
+) -> Member:
+    member, _ = await services.store.member(
+        MemberKey(platform, workspace, user),
+        now=now,
+        defaults={"timezone": tz, "language": language},
+    )
+    await ensure_routines(services.store, member, now=now)
+    return member
+
+
+async def rows(services: Services, member_id: int | None = None) -> list[Delivery]:
+    async with services.store.session() as s:
+        query = select(Delivery).order_by(Delivery.due_at, Delivery.id)
+        if member_id is not None:
+            query = query.where(Delivery.member_id == member_id)
+        return list(await s.scalars(query))
+
+
+async def routine(services: Services, member_id: int, cadence: str) -> Routine:
+    async with services.store.session() as s:
+        found = await s.scalar(
+            select(Routine).where(Routine.member_id == member_id, Routine.cadence == cadence)
+        )
+        assert found is not None
+        return found
+
+
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 60.0
+
+
+class Workers:
+    """Starts workers on one database, all writing what they send to one file."""
+
+    def __init__(self, url: str, out: Path) -> None:
+        self.url = url
+        self.out = out
+
+    async def start(self, now: str, *options: str) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.schedules.worker",
+            "--db",
+            self.url,
+            "--now",
+            now,
+            "--out",
+            str(self.out),
+            *options,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def run(self, now: str, *options: str) -> dict:
+        """Run a worker to completion and return its totals."""
+        proc = await self.start(now, *options)
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), DEADLINE)
+        assert proc.returncode == 0, stderr.decode()[-3000:]
+        return json.loads(stdout.decode().strip().splitlines()[-1])
+
+    def lines(self, word: str) -> list[tuple[str, str, str]]:
+        """(user, kind, period) of every ``word`` line the platform received."""
+        if not self.out.exists():
+            return []
+        found = []
+        for line in self.out.read_text().splitlines():
+            head, _pid, user, kind, period = line.split()
+            if head == word:
+                found.append((user, kind, period))
+        return found
+
+    async def kill_when(
+        self,
+        proc: asyncio.subprocess.Process,
+        word: str,
+        count: int,
+        also: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
+        """SIGKILL ``proc`` once the file has ``count`` ``word`` lines (and ``also``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE
+        while len(self.lines(word)) < count or (also is not None and not await also()):
+            if proc.returncode is not None or loop.time() > deadline:
+                _, stderr = await proc.communicate()
+                pytest.fail(f"worker ended early or hung: {stderr.decode()[-3000:]}")
+            await asyncio.sleep(0.02)
+        proc.kill()
+        await proc.wait()

@@ -1,0 +1,142 @@
+"""A scheduler worker in its own process, for tests that kill it at a chosen point.
+
+    python -m tests.schedules.worker --db URL --now 2027-03-01T09:00 --out FILE [--mode M]
+
+The outlet stands for the platform: it appends one line per message it accepts to
+``--out`` (``sent <pid> <target> <kind> <period>``, written with O_APPEND so several
+processes can share the file). ``--mode`` chooses where the process stops:
+
+* ``normal``: sends and returns.
+* ``hang-before-send``: writes ``claimed …`` and blocks forever, before the platform has
+  the message (the test kills it there: a crash after claim, before send).
+* ``hang-after-send``: writes ``sent …`` and blocks forever, before the worker can
+  record the send (the test kills it there: a crash after send, before record).
+
+``--run once`` ticks once and exits; ``drain`` ticks until a tick claims nothing;
+``serve`` starts the APScheduler job and runs until killed. ``--ready FILE`` writes
+``ready`` once started and waits for ``--go FILE`` to exist before the first tick, so
+two workers can be released together. The clock is simulated and fixed at ``--now``:
+the tests move time between processes, not inside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.clock import SimClock
+from bot.content import load_library
+from bot.context import Services
+from bot.delivery import Sent, Target
+from bot.reply import Reply
+from schedules.engine import Scheduler, TickReport
+from storage.db import create_engine, sessionmaker
+from storage.repo import Store
+
+
+def engine_for(url: str) -> Any:
+    """As ``tests.conftest.engine_for``; repeated so this process does not import pytest."""
+    if "options=-csearch_path" in url:
+        base, _, schema = url.partition("?options=-csearch_path%3D")
+        return create_engine(base, connect_args={"server_settings": {"search_path": schema}})
+    return create_engine(url)
+
+
+class FileOutlet:
+    platform = "console"
+
+    def __init__(self, out: Path, mode: str, delay: float) -> None:
+        self.out = out
+        self.mode = mode
+        self.delay = delay
+        self.count = 0
+
+    def _line(self, word: str, target: Target, replies: Sequence[Reply]) -> None:
+        kind, period = replies[0].text.split(" ", 1)
+        line = f"{word} {os.getpid()} {target.user} {kind} {period}\n".encode()
+        fd = os.open(self.out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
+        if self.mode == "hang-before-send":
+            self._line("claimed", target, replies)
+            await asyncio.Event().wait()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self._line("sent", target, replies)
+        if self.mode == "hang-after-send":
+            await asyncio.Event().wait()
+        self.count += 1
+        return Sent(message_id=f"{os.getpid()}-{self.count}")
+
+
+async def plain(services: Services, delivery: Any, member: Any) -> list[Reply]:
+    return [Reply(text=f"{delivery.kind} {delivery.period_key}")]
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    engine = engine_for(args.db)
+    now = datetime.fromisoformat(args.now).replace(tzinfo=UTC)
+    services = Services(
+        store=Store(sessionmaker(engine)), content=load_library(), clock=SimClock(now)
+    )
+    scheduler = Scheduler(
+        services,
+        outlets={"console": FileOutlet(Path(args.out), args.mode, args.delay)},
+        render=plain,
+        batch_size=args.batch,
+        max_in_flight=args.in_flight,
+        lease=timedelta(seconds=args.lease),
+    )
+    if args.ready:
+        Path(args.ready).write_text("ready")
+        while not Path(args.go).exists():
+            await asyncio.sleep(0.01)
+    totals = TickReport(now=now)
+    try:
+        if args.run == "serve":
+            scheduler.start(interval_s=0.1)
+            await asyncio.Event().wait()
+        while True:
+            report = await scheduler.tick()
+            for name in ("created", "missed", "claimed", "sent", "skipped"):
+                setattr(totals, name, getattr(totals, name) + getattr(report, name))
+            if args.run == "once" or not report.claimed:
+                break
+    finally:
+        await engine.dispose()
+    return {
+        "pid": os.getpid(),
+        "created": totals.created,
+        "missed": totals.missed,
+        "claimed": totals.claimed,
+        "sent": totals.sent,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--now", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--mode", default="normal", choices=("normal", "hang-before-send", "hang-after-send")
+    )
+    parser.add_argument("--run", default="once", choices=("once", "drain", "serve"))
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument("--lease", type=float, default=120.0)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--ready")
+    parser.add_argument("--go")
+    print(json.dumps(asyncio.run(main(parser.parse_args()))), flush=True)
