@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 def default_features() -> list[Router]:
     """The feature routers, in the order their free-text handlers are asked."""
+    from bot import home
     from bot.features import (
         assess,
         checkin,
@@ -35,8 +36,6 @@ def default_features() -> list[Router]:
         team,
         track,
     )
-
-    from bot import home
 
     return [
         help.router,

@@ -10,10 +10,8 @@ from tests.conftest import Chat, make_actor
 
 
 def with_home(services: Services) -> Mentor:
-    routers = default_features()
-    if home.RUN_ACTION not in {a for r in routers for a in r.actions}:
-        routers.append(home.router)
-    return Mentor(services, routers)
+    assert home.RUN_ACTION in {a for r in default_features() for a in r.actions}
+    return Mentor(services)
 
 
 async def test_home_shows_profile_streaks_goals_next_prompts_and_quick_buttons(

@@ -27,20 +27,8 @@ USER = "U0MENTEE1"
 
 
 def features() -> list[Router]:
-    """The default features, plus the Slack-facing ones not (yet) in the defaults."""
-    routers = default_features()
-    actions = {name for r in routers for name in r.actions}
-    from bot import home
-
-    if home.RUN_ACTION not in actions:
-        routers.append(home.router)
-    try:
-        from bot.features import goals
-    except ImportError:  # pragma: no cover - the goals feature is optional here
-        return routers
-    if goals.EDIT_ACTION not in actions:
-        routers.append(goals.router)
-    return routers
+    """The default features (App Home's quick buttons and the goals form included)."""
+    return default_features()
 
 
 @dataclass
