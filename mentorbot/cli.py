@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--start", type=_instant, help="first instant (default 2027-03-01T00:00, UTC)"
     )
-    demo.add_argument("--days", type=int, default=31, help="days to play (default 31)")
+    demo.add_argument(
+        "--days", type=int, default=32, help="days to play (default 32: through the 1st's digest)"
+    )
     run = sub.add_parser("run", help="run the configured adapters (the console when none)")
     run.add_argument("--db", help="database URL (default: DATABASE_URL)")
     run.add_argument("--slack-mode", choices=("socket", "http"), default=None)

@@ -6,6 +6,11 @@ the scripted answers click the prompts' own buttons (or "later", whose snooze co
 through the outbox). Answers are drawn from a seeded random generator per member and
 period, so two runs print the same month.
 
+Ana is the workspace admin and sets the team's digest channel, so the month ends
+with the digest on the 1st (only notes marked shared appear); monthly prompts carry the
+review, which the scripted members fill in; nudges appear when a member's answers show
+a pitfall.
+
 The team spans time zones with different daylight-saving rules (Berlin changes on
 2027-03-28, New York on 2027-03-14, Ho Chi Minh City and Kolkata never, Kolkata is
 UTC+05:30), and one member pauses for a week, so the month shows prompts on local time
@@ -24,6 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import SimClock
 from bot.delivery import Sent, Target
 from bot.events import Action, Actor, Command, FormSubmit
+from bot.features.goals import REVIEW_ACTION
 from bot.mentor import Mentor
 from bot.prompts import ACTIVITIES, ANSWER_ACTION, LATER_ACTION, answer_value
 from bot.reply import Reply
@@ -48,6 +54,10 @@ class Persona:
     skips: float = 0.05
     #: (UTC instant, command) typed during the month.
     events: tuple[tuple[datetime, str], ...] = ()
+    #: A workspace admin may set the team's digest channel.
+    admin: bool = False
+    #: Notes this member writes with a check-in, some marked "share with my team".
+    notes: tuple[str, ...] = ()
 
 
 def team(start: datetime) -> list[Persona]:
@@ -61,6 +71,14 @@ def team(start: datetime) -> list[Persona]:
             language="en",
             setup=(),
             habits=(0.6, 0.15, 0.05, 0.1, 0.1),
+            admin=True,
+            # After the 1st, so the first digest covers March, not a month before anyone
+            # used the bot.
+            events=((at(1, 8), "/mentor team channel #ml-team"),),
+            notes=(
+                "Batching requests cut our p95 latency by 40%",
+                "A held-out week caught leakage my random split hid",
+            ),
         ),
         Persona(
             user="binh",
@@ -76,6 +94,7 @@ def team(start: datetime) -> list[Persona]:
             language="en",
             setup=("/mentor schedule daily 10:00", "/mentor schedule weekly thu 15:00"),
             habits=(0.5, 0.3, 0.05, 0.05, 0.1),
+            notes=("Pairing on the feature store taught me more than the docs",),
             events=((at(11, 20), f"/mentor pause until {(start + timedelta(days=18)).date()}"),),
         ),
         Persona(
@@ -139,6 +158,7 @@ class Demo:
             workspace=WORKSPACE,
             user=persona.user,
             display_name=persona.user,
+            is_admin=persona.admin,
             timezone=persona.zone,
             language=persona.language,
         )
@@ -166,13 +186,19 @@ class Demo:
             first = item.replies[0]
             headline = first.title or first_line(first)
             persona = self.personas.get(item.target.user or "")
-            if persona is None:  # a channel post (the team digest)
-                where = f"#{item.target.channel}"
+            if persona is None:  # a channel post (the team digest): show it whole
+                where = f"{item.target.channel}"
                 self.out.write(f"{item.at:%Y-%m-%d %H:%M}Z  {where:<41} 📣 {headline}\n")
+                for reply in item.replies:
+                    for text in reply.plain_text().splitlines():
+                        self.out.write(f"{'':20}│ {text}\n")
                 continue
             self.line(persona, item.at, f"📬 {headline}")
             if any(b.action_id == ANSWER_ACTION for b in first.buttons):
                 await self.answer(persona, first)
+            review = next((b for b in first.buttons if b.action_id == REVIEW_ACTION), None)
+            if review is not None:
+                await self.review(persona, review.value)
 
     async def answer(self, persona: Persona, prompt: Reply) -> None:
         """Click the prompt's own buttons, as the scripted member would."""
@@ -206,17 +232,43 @@ class Demo:
         )
         self.tally.answered += 1
         detail = ""
-        if choice != "skipped" and rng.random() < 0.3:
+        writes_note = bool(persona.notes) and cadence == "weekly"
+        if choice != "skipped" and (writes_note or rng.random() < 0.3):
             minutes = rng.choice((15, 30, 45, 60, 90))
+            note, share = "", "no"
+            if writes_note:
+                note = rng.choice(persona.notes)
+                share = "yes" if rng.random() < 0.7 else "no"
             await self.mentor.handle(
                 FormSubmit(
                     actor=actor,
                     form_id=f"checkin:details#{cadence}:{period}",
-                    values={"minutes": str(minutes), "note": "", "share": "no"},
+                    values={"minutes": str(minutes), "note": note, "share": share},
                 )
             )
-            detail = f" (+{minutes} min)"
+            detail = f" (+{minutes} min" + (", note shared)" if share == "yes" else ")")
         self.line(persona, self.clock.now(), f"   ↳ {first_line(replies[0])}{detail}")
+
+    async def review(self, persona: Persona, period: str) -> None:
+        """The monthly prompt carries the review: the scripted member clicks it and fills
+        in the form it opens (which works out the month being reviewed)."""
+        actor = self.actor(persona)
+        opened = await self.mentor.handle(
+            Action(actor=actor, action_id=REVIEW_ACTION, value=period)
+        )
+        form = next(r.form for r in opened if r.form is not None)
+        replies = await self.mentor.handle(
+            FormSubmit(
+                actor=actor,
+                form_id=form.form_id,
+                values={
+                    "worked": "Shipping small weekly demos kept me honest",
+                    "didnt": "Too many tutorials in the second week",
+                    "adjust": "One project at a time; courses only for weak spots",
+                },
+            )
+        )
+        self.line(persona, self.clock.now(), f"   ↳ 📝 {first_line(replies[-1])}")
 
     async def play(self, start: datetime, days: int) -> None:
         end = start + timedelta(days=days)

@@ -137,7 +137,7 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     result = run_cli("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("Mentorbot demo: 4 members, 2027-03-01 to 2027-04-01")
+    assert out.startswith("Mentorbot demo: 4 members, 2027-03-01 to 2027-04-02")
     # Berlin moves to summer time on 2027-03-28: 09:00 local is 08:00Z, then 07:00Z.
     assert "2027-03-26 08:00Z  ana   Fri 09:00 Europe/Berlin     📬 Daily check-in" in out
     assert "2027-03-29 07:00Z  ana   Mon 09:00 Europe/Berlin     📬 Daily check-in" in out
@@ -154,6 +154,14 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     assert "skipped while paused" in out
     assert "↳ later: ⏰" in out and "↳ ✅" in out
     assert out.count("/mentor stats") == 4
+    # Issue 5: nudges, the monthly review, and one digest on the 1st in the workspace's
+    # time zone (Berlin, the admin's: 09:00 CEST is 07:00Z) with only shared notes.
+    assert "🧭" in out
+    assert "Saved your review of 2027-03" in out
+    assert out.count("📣 📬 Team digest") == 1
+    assert "2027-04-01 07:00Z  ml-team" in out
+    assert "Learnings shared with the team" in out
+    assert "A held-out week caught leakage" in out
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:
