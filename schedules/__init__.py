@@ -1,0 +1,1 @@
+"""Time: routines, the clock and the delivery outbox (see docs/scheduling.md)."""

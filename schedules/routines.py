@@ -29,6 +29,7 @@ from storage.repo import Store
 log = logging.getLogger(__name__)
 
 CADENCES: tuple[Cadence, ...] = ("daily", "weekly", "monthly")
+_TINY = datetime.resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +204,8 @@ async def reschedule_member(store: Store, member: Member, *, now: datetime) -> l
 async def upcoming_for(
     store: Store, member: Member, *, now: datetime, count: int = 3
 ) -> list[tuple[str, datetime]]:
-    """The next ``count`` prompts the member will actually get, as (cadence, local time).
+    """The next ``count`` prompts the member will actually get, as (cadence, local time),
+    creating the default routines first if the member has none yet.
 
     "Actually" means what the tick will do: disabled routines are left out, nothing is
     listed while the member is paused without an end date or cannot be reached, and with
@@ -235,6 +237,3 @@ async def upcoming_for(
         merged.extend((t, routine.cadence) for t in times)
     merged.sort()
     return [(cadence, due.astimezone(zone)) for due, cadence in merged[:count]]
-
-
-_TINY = datetime.resolution
