@@ -82,30 +82,26 @@ def resolve(word: str, aliases: Mapping[str, str], *, usage_key: str, kind: str)
     )
 
 
-def level_picker(ctx: Ctx, *, action_id: str = "set:level") -> Reply:
-    """Ask for the level with a choice, for members who have not told us yet."""
-    names = {k: ctx.pack.levels.levels[k].name for k in LEVELS}
+def picker(ctx: Ctx, prefix: str, names: Mapping[str, str], *, action_id: str) -> Reply:
+    """Ask for a value with a choice (``<prefix>.pick`` and ``<prefix>.pick_placeholder``),
+    for members who have not told us yet."""
     return Reply(
-        text=ctx.t("level.pick"),
+        text=ctx.t(f"{prefix}.pick"),
         choices=(
             Choice(
                 action_id=action_id,
-                placeholder=ctx.t("level.pick_placeholder"),
-                options=tuple(Option(names[k], k) for k in LEVELS),
+                placeholder=ctx.t(f"{prefix}.pick_placeholder"),
+                options=tuple(Option(name, key) for key, name in names.items()),
             ),
         ),
     )
+
+
+def level_picker(ctx: Ctx, *, action_id: str = "set:level") -> Reply:
+    names = {k: ctx.pack.levels.levels[k].name for k in LEVELS}
+    return picker(ctx, "level", names, action_id=action_id)
 
 
 def track_picker(ctx: Ctx, *, action_id: str = "set:track") -> Reply:
     names = {k: ctx.pack.tracks.tracks[k].name for k in TRACKS}
-    return Reply(
-        text=ctx.t("track.pick"),
-        choices=(
-            Choice(
-                action_id=action_id,
-                placeholder=ctx.t("track.pick_placeholder"),
-                options=tuple(Option(names[k], k) for k in TRACKS),
-            ),
-        ),
-    )
+    return picker(ctx, "track", names, action_id=action_id)

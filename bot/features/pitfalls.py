@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput, UiKey
+from bot.errors import BadInput
+from bot.features.common import resolve
 from bot.reply import Reply, Section
 from bot.router import Router
 from storage import mentoring
@@ -29,23 +30,7 @@ def pitfall_aliases(ctx: Ctx) -> dict[str, str]:
 
 
 def resolve_pitfall(ctx: Ctx, word: str) -> str:
-    aliases = pitfall_aliases(ctx)
-    key = aliases.get(word.lower())
-    if key:
-        return key
-    suggestion = text.nearest(word, aliases)
-    kind = UiKey("kind.pitfall")
-    if suggestion:
-        raise BadInput(
-            "error.bad_value_suggest",
-            kind=kind,
-            word=text.echo(word),
-            suggestion=aliases[suggestion],
-            usage=UiKey("usage.pitfalls"),
-        )
-    raise BadInput(
-        "error.bad_value", kind=kind, word=text.echo(word), usage=UiKey("usage.pitfalls")
-    )
+    return resolve(word, pitfall_aliases(ctx), usage_key="usage.pitfalls", kind="pitfall")
 
 
 async def set_mute(ctx: Ctx, key: str, *, muted: bool) -> list[Reply]:
