@@ -118,13 +118,14 @@ class NullOutlet:
     platform = PLATFORM
 
     def __init__(self) -> None:
-        self.count = 0
-
-    async def deliver(self, target: Any, replies: Any) -> Any:
         from bot.delivery import Sent
 
+        self.count = 0
+        self.receipt = Sent(message_id="m")
+
+    async def deliver(self, target: Any, replies: Any) -> Any:
         self.count += 1
-        return Sent(message_id="m")
+        return self.receipt
 
 
 # --- 1. seed ----------------------------------------------------------------------------

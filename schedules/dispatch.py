@@ -125,16 +125,24 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
 
-    async def deliver(self, jobs: Sequence[Job], now: datetime) -> Outcomes:
+    async def deliver(
+        self,
+        jobs: Sequence[Job],
+        now: datetime,
+        members: Mapping[int, Recipient] | None = None,
+    ) -> Outcomes:
+        """Send claimed rows and record what happened. ``members`` may carry the
+        recipients when the caller read them with the rows (fan-out on SQLite)."""
         store = self.services.store
         async with store.session() as s:
             conn = await s.connection()
-            members = {
-                row[0]: Recipient._make(row)
-                for row in await outbox.recipients(
-                    conn, list({j.member_id for j in jobs if j.member_id is not None})
-                )
-            }
+            if members is None:
+                members = {
+                    row[0]: Recipient._make(row)
+                    for row in await outbox.recipients(
+                        conn, list({j.member_id for j in jobs if j.member_id is not None})
+                    )
+                }
             spaces = {
                 row.id: Space._make(row)
                 for row in await outbox.workspaces(conn, list({j.workspace_id for j in jobs}))

@@ -1,5 +1,6 @@
 """Step 1 of a tick: due routines become outbox rows, and routines move to their next
-occurrence, in one transaction per chunk.
+occurrence, in one transaction per chunk (:func:`write_due`), from pages of due
+routines read by key (:func:`read_due`).
 
 Rows are written per plan (``schedules.plans``), not per routine or per zone: a chunk of
 5,000 routines due in thirty zones usually costs two statements. Rows for platforms this
@@ -10,13 +11,29 @@ fan-out path writes each row twice (created, sent) instead of three times.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from schedules.dispatch import Job
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schedules.dispatch import Job, Recipient
 from schedules.plans import Plan, Plans
 from storage import outbox
 from storage.repo import Store
+
+
+@dataclass
+class Due:
+    """One page of due routines, planned: routine ids by plan, ``(every, writable)``."""
+
+    parts: dict[Plan, tuple[list[int], list[int]]] = field(default_factory=dict)
+    #: Due routines read; fewer than the limit means none are left.
+    seen: int = 0
+    #: The (next_due_at, id) key of the last routine read: where the next page starts.
+    last: tuple[datetime, int] | None = None
 
 
 @dataclass
@@ -24,40 +41,92 @@ class Materialised:
     """One chunk's outcome: rows to send now, and counts for the tick's report."""
 
     jobs: list[Job] = field(default_factory=list)
-    #: Due routines read; fewer than the limit means none are left.
-    seen: int = 0
+    #: The recipients of ``jobs`` when the database returned them with the rows
+    #: (SQLite), so the sender need not read them again; None otherwise.
+    members: dict[int, Recipient] | None = None
     created: int = 0
     missed: int = 0
     skipped: int = 0
 
 
-async def materialise(
-    store: Store, *, now: datetime, plans: Plans, limit: int, claim: outbox.Claim
-) -> Materialised:
-    """Turn up to ``limit`` due routines into outbox rows.
+async def read_due(
+    store: Store,
+    *,
+    now: datetime,
+    plans: Plans,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> Due:
+    """Read and plan up to ``limit`` due routines after the key ``after``, in a short
+    transaction of their own: with one writer (SQLite), a tick reads the next page by
+    key while the previous one is written (``Scheduler._fan_out``)."""
+    async with store.session() as s:
+        return await plan_due(await s.connection(), now=now, plans=plans, limit=limit, after=after)
+
+
+async def plan_due(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    plans: Plans,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> Due:
+    """Read up to ``limit`` due routines after the key ``after`` on ``conn`` and group
+    their ids by plan."""
+    due = Due()
+    groups = await outbox.due_routines(conn, now=now, limit=limit, after=after)
+    read_instant = outbox.instant_reader(conn)
+    for *schedule, writable_ids, skipped_ids, count, last_id in groups:
+        due.seen += count
+        schedule[-1] = read_instant(schedule[-1])
+        key = (schedule[-1], last_id)
+        if due.last is None or key > due.last:
+            due.last = key
+        plan = plans(tuple(schedule))
+        part = due.parts.get(plan)
+        if part is None:
+            part = due.parts[plan] = ([], [])
+        writable = outbox.json_ids(writable_ids)
+        part[0].extend(writable)
+        part[0].extend(outbox.json_ids(skipped_ids))
+        part[1].extend(writable)
+    return due
+
+
+async def write_due(
+    store: Store,
+    due: Due | None,
+    *,
+    now: datetime,
+    claim: outbox.Claim,
+    writing: contextlib.AbstractAsyncContextManager[Any] | None = None,
+    read: Callable[[AsyncConnection], Awaitable[Due]] | None = None,
+) -> tuple[Due, Materialised]:
+    """Create the outbox rows of a page and advance its routines, in one transaction.
 
     Members who are paused or unreachable, or whose workspace is disabled, have the
     period skipped: their routines advance and no row is written.
+
+    ``due`` is a page read beforehand (:func:`read_due`), or None to have ``read``
+    take one inside this transaction, after the materialise lock: that is how
+    workers sharing a PostgreSQL database take turns at pages instead of all reading
+    the same one. The transaction (inside ``writing``, the caller's writer lock) holds
+    database work only: SQLite has one writer, and whatever runs inside it (planning,
+    decoding) is time the sender's "sent" updates wait. Both writes are guarded by
+    ``next_due_at``, so a routine read before another writer advanced or edited it is
+    left alone; the rows created are decoded after commit.
     """
     result = Materialised()
-    async with store.session() as s:
+    created_rows: list[tuple[Plan, Any]] = []
+    async with writing or contextlib.nullcontext(), store.session() as s:
         conn = await s.connection()
         await outbox.lock_materialise(conn)
-        groups = await outbox.due_routines(conn, now=now, limit=limit)
-        read_instant = outbox.instant_reader(conn)
-        parts: dict[Plan, tuple[list[int], list[int]]] = {}
-        for *schedule, writable_ids, skipped_ids, count in groups:
-            result.seen += count
-            schedule[-1] = read_instant(schedule[-1])
-            plan = plans(tuple(schedule))
-            part = parts.get(plan)
-            if part is None:
-                part = parts[plan] = ([], [])
-            writable = outbox.json_ids(writable_ids)
-            part[0].extend(writable)
-            part[0].extend(outbox.json_ids(skipped_ids))
-            part[1].extend(writable)
-        for plan, (every, writable) in parts.items():
+        if due is None:
+            if read is None:
+                raise ValueError("write_due needs a page or a way to read one")
+            due = await read(conn)
+        for plan, (every, writable) in due.parts.items():
             if writable and plan.period_key is not None and plan.due_at is not None:
                 created, claimed = await outbox.create_routine_deliveries(
                     conn,
@@ -75,14 +144,35 @@ async def materialise(
                     result.missed += created
                 else:
                     result.created += created
-                kind = plan.kind
-                result.jobs += [
-                    Job(did, wid, mid, None, f"m:{mid}", kind, plan.period_key, "claimed",
-                        plan.due_at, 1, "{}")
-                    for did, mid, wid in claimed
-                ]  # fmt: skip
+                created_rows.append((plan, claimed))
             result.skipped += len(every) - len(writable)
             await outbox.advance_routines(
                 conn, every, was_due=plan.was_due, next_due_at=plan.following
             )
-    return result
+    for plan, claimed in created_rows:
+        _add_jobs(result, plan, outbox.json_ids(claimed))
+    return due, result
+
+
+def _add_jobs(result: Materialised, plan: Plan, claimed: list[list[Any]]) -> None:
+    """Jobs for rows created claimed: [id, *RECIPIENT_COLUMNS] each on SQLite, whose
+    recipients are kept for the sender, or [id, member_id, workspace_id]."""
+    if not claimed:
+        return
+    kind, period, due = plan.kind, plan.period_key, plan.due_at
+    assert period is not None and due is not None
+    jobs = result.jobs
+    if len(claimed[0]) > 3:
+        members = result.members = result.members or {}
+        for did, *member in claimed:
+            recipient = Recipient._make(member)
+            members[recipient.id] = recipient
+            jobs.append(
+                Job(did, recipient.workspace_id, recipient.id, None, f"m:{recipient.id}",
+                    kind, period, "claimed", due, 1, "{}")
+            )  # fmt: skip
+        return
+    jobs += [
+        Job(did, wid, mid, None, f"m:{mid}", kind, period, "claimed", due, 1, "{}")
+        for did, mid, wid in claimed
+    ]

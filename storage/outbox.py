@@ -45,6 +45,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     type_coerce,
     update,
 )
@@ -66,6 +67,11 @@ _ROUTINE_MEMBERS = R.join(M, M.c.id == R.c.member_id).join(W, W.c.id == M.c.work
 #: A member the outbox may write to: not paused, reachable, workspace still installed.
 _ELIGIBLE = and_(not_(M.c.paused), M.c.unreachable.is_(None), W.c.disabled_reason.is_(None))
 _UTC = UTCDateTime()
+
+#: Status tests as SQL literals, matching the partial indexes' predicates
+#: (``storage.models.PENDING_SQL``): SQLite cannot use a partial index for a bound value.
+IS_PENDING = D.c.status == literal_column("'pending'")
+IS_CLAIMED = D.c.status == literal_column("'claimed'")
 
 _MEMBER_TARGET = literal("m:") + cast_(R.c.member_id, String)
 
@@ -151,6 +157,24 @@ CLAIM_COLUMNS = (
 )
 
 
+#: In the order of ``schedules.dispatch.Recipient``; render inputs last.
+RECIPIENT_COLUMNS = (
+    M.c.id,
+    M.c.workspace_id,
+    M.c.external_user,
+    M.c.display_name,
+    M.c.dm_channel,
+    M.c.paused,
+    M.c.unreachable,
+    M.c.language,
+    M.c.level,
+    M.c.track,
+    M.c.timezone,
+    M.c.digest_opt_in,
+    cast_(M.c.diet_sources, Text).label("diet_sources"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """Who claims, until when, and for which platforms (the outlets it has)."""
@@ -176,11 +200,22 @@ async def lock_materialise(conn: AsyncConnection) -> None:
         )
 
 
-async def due_routines(conn: AsyncConnection, *, now: datetime, limit: int) -> list[Row[Any]]:
-    """Up to ``limit`` routines due at ``now``, grouped by schedule: one row per distinct
-    (SCHEDULE_COLUMNS) with the ids of the routines whose member may be written to
-    (``writable``), the others' (``skipped``: paused, unreachable, workspace disabled)
-    and the count. Driven by the ``next_due_at`` index and primary keys only.
+async def due_routines(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> list[Row[Any]]:
+    """Up to ``limit`` routines due at ``now``, in (``next_due_at``, id) order after the
+    key ``after``, grouped by schedule: one row per distinct (SCHEDULE_COLUMNS) with the
+    ids of the routines whose member may be written to (``writable``), the others'
+    (``skipped``: paused, unreachable, workspace disabled), the count and the largest
+    id. Driven by ``ix_routine_next_due_at`` (next_due_at, id) and primary keys only.
+
+    Paging by key rather than re-reading the first ``limit`` due routines means the
+    next page does not wait for this one to be written: a tick reads ahead while it
+    writes (``schedules.materialise``).
 
     Ids come back as one JSON array per group (:func:`json_ids`), and ``next_due_at`` as
     the driver gives it (read it with :func:`instant_reader`): at fan-out, 5,000 due
@@ -195,8 +230,12 @@ async def due_routines(conn: AsyncConnection, *, now: datetime, limit: int) -> l
             case((_ELIGIBLE, 1), else_=0).label("eligible"),
         )
         .select_from(_ROUTINE_MEMBERS)
-        .where(R.c.enabled == true(), R.c.next_due_at <= now)
-        .order_by(R.c.next_due_at)
+        .where(
+            R.c.enabled == true(),
+            R.c.next_due_at <= now,
+            tuple_(R.c.next_due_at, R.c.id) > tuple_(*after) if after else true(),
+        )
+        .order_by(R.c.next_due_at, R.c.id)
         .limit(limit)
         .subquery("due")
     )
@@ -209,6 +248,7 @@ async def due_routines(conn: AsyncConnection, *, now: datetime, limit: int) -> l
             aggregate(due.c.id).filter(due.c.eligible == 1).label("writable"),
             aggregate(due.c.id).filter(due.c.eligible == 0).label("skipped"),
             func.count().label("routines"),
+            func.max(due.c.id).label("last_id"),
         ).group_by(*schedule)
     )
     return list(rows.all())
@@ -248,7 +288,7 @@ async def create_routine_deliveries(
     now: datetime,
     note: str | None = None,
     claim: Claim | None = None,
-) -> tuple[int, list[list[int]]]:
+) -> tuple[int, Any]:
     """One outbox row per routine in ``routine_ids`` whose member is eligible, in one
     INSERT … SELECT; rows that exist already (written by another tick or worker) are
     left alone. ``was_due`` guards against a routine edited since it was read.
@@ -257,11 +297,14 @@ async def create_routine_deliveries(
     already claimed by the caller, who is about to send them: the same lease as a claim,
     without writing every row a second time.
 
-    Returns how many rows were created, and [id, member_id, workspace_id] of those
-    created claimed. PostgreSQL returns them from the INSERT; SQLite's RETURNING costs
-    more than the insert itself at fan-out, so there they are read back by one
-    JSON-aggregated SELECT on the unique key (a join PostgreSQL's planner handles badly,
-    hence the two paths).
+    Returns how many rows were created, and (read it with :func:`json_ids`, which the
+    caller may do after committing) for each row created claimed a list: its
+    id followed by its member's ``RECIPIENT_COLUMNS`` (SQLite), or [id, member_id,
+    workspace_id] (PostgreSQL). PostgreSQL returns them from the INSERT; SQLite's
+    RETURNING hands rows over one by one and costs more than the insert itself at
+    fan-out, so there they are read back by one JSON-aggregated SELECT over the ids
+    this INSERT allocated (above the largest id before it, since SQLite allocates
+    rowids upwards), joined with the member so that the sender needs no second query.
     """
     kind = f"prompt:{cadence}"
     status_value: ColumnElement[Any] = literal(status)
@@ -320,27 +363,26 @@ async def create_routine_deliveries(
             )
         ).all()
         return len(rows), [[i, m, w] for i, m, w, state in rows if state == "claimed"]
+    top = await conn.scalar(select(func.coalesce(func.max(D.c.id), 0)))
     result = await conn.execute(insert)
     created = max(result.rowcount or 0, 0)
     if not (claim is not None and claiming and created):
         return created, []
     mine = (
-        select(_json_rows(conn, D.c.id, D.c.member_id, D.c.workspace_id))
-        .select_from(
-            R.join(
-                D,
-                and_(D.c.target == _MEMBER_TARGET, D.c.kind == kind, D.c.period_key == period_key),
-            )
-        )
+        select(_json_rows(conn, D.c.id, *RECIPIENT_COLUMNS))
+        .select_from(D.join(M, M.c.id == D.c.member_id))
         .where(
-            in_chunk,
-            D.c.status == "claimed",
+            D.c.id > top,
+            IS_CLAIMED,
+            # Ours, from this statement: the id range alone would also take rows
+            # another connection of this process inserted meanwhile.
             D.c.lease_owner == claim.owner,
-            # Created by this tick: a row of ours from an earlier tick is not new.
             D.c.created_at == now,
+            D.c.kind == kind,
+            D.c.period_key == period_key,
         )
     )
-    return created, json_ids(await conn.scalar(mine))
+    return created, await conn.scalar(mine)
 
 
 async def advance_routines(
@@ -383,22 +425,6 @@ async def resume_members(conn: AsyncConnection, member_ids: Sequence[int]) -> No
 
 # --- claiming and recording -------------------------------------------------------------
 
-#: In the order of ``schedules.dispatch.Recipient``; render inputs last.
-RECIPIENT_COLUMNS = (
-    M.c.id,
-    M.c.workspace_id,
-    M.c.external_user,
-    M.c.display_name,
-    M.c.dm_channel,
-    M.c.paused,
-    M.c.unreachable,
-    M.c.language,
-    M.c.level,
-    M.c.track,
-    M.c.timezone,
-    M.c.digest_opt_in,
-    cast_(M.c.diet_sources, Text).label("diet_sources"),
-)
 #: In the order of ``schedules.dispatch.Space``.
 WORKSPACE_COLUMNS = (W.c.id, W.c.platform, W.c.external_id, W.c.language, W.c.disabled_reason)
 
@@ -410,14 +436,15 @@ async def claim(
     lease expired (a worker died), then pending rows oldest first. Each claim counts as
     an attempt.
 
-    Two statements rather than one with ``OR``: each then walks ``ix_delivery_pending``
-    in order instead of sorting every due row per batch. ``FOR UPDATE SKIP LOCKED`` is
-    rendered on PostgreSQL only (SQLAlchemy drops it on SQLite, whose single statement
-    is atomic under the database's write lock).
+    Two statements rather than one with ``OR``: each then walks its partial index
+    (``ix_delivery_leased``, ``ix_delivery_pending``) in order instead of sorting every
+    due row per batch. ``FOR UPDATE SKIP LOCKED`` is rendered on PostgreSQL only
+    (SQLAlchemy drops it on SQLite, whose single statement is atomic under the
+    database's write lock).
     """
     on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(claim.platforms)))
-    expired = and_(D.c.status == "claimed", D.c.lease_until < now)
-    pending = and_(D.c.status == "pending", D.c.not_before <= now)
+    expired = and_(IS_CLAIMED, D.c.lease_until < now)
+    pending = and_(IS_PENDING, D.c.not_before <= now)
     claimed: list[Row[Any]] = []
     for condition, order in ((expired, D.c.lease_until), (pending, D.c.not_before)):
         wanted = limit - len(claimed)
@@ -582,12 +609,8 @@ async def next_wakeup(conn: AsyncConnection, *, platforms: Iterable[str]) -> dat
                 R.c.enabled == true(), R.c.next_due_at.is_not(None)
             )
         ),
-        await conn.scalar(
-            select(func.min(D.c.not_before)).where(D.c.status == "pending", on_platforms)
-        ),
-        await conn.scalar(
-            select(func.min(D.c.lease_until)).where(D.c.status == "claimed", on_platforms)
-        ),
+        await conn.scalar(select(func.min(D.c.not_before)).where(IS_PENDING, on_platforms)),
+        await conn.scalar(select(func.min(D.c.lease_until)).where(IS_CLAIMED, on_platforms)),
     ]
     found = [c for c in candidates if c is not None]
     return min(found) if found else None
