@@ -1,6 +1,6 @@
 """Steps 2-4 of a tick: claimed rows are rendered, handed to outlets, and recorded.
 
-Per batch: recipients and workspaces are read in two queries; each row is checked
+Per batch: recipients (unless they came with the rows) and workspaces are read; each row is checked
 (member paused or unreachable, workspace disabled, too late, too many attempts),
 rendered through the render cache, and sent by a fixed pool of ``max_in_flight``
 coroutines; all outcomes are then written in one transaction. Rows are ``NamedTuple``
