@@ -1,6 +1,6 @@
 """Steps 2-4 of a tick: claimed rows are rendered, handed to outlets, and recorded.
 
-Per batch: recipients (unless they came with the rows) and workspaces are read; each row is checked
+Per batch: recipients and workspaces are read; each row is checked
 (member paused or unreachable, workspace disabled, too late, too many attempts),
 rendered through the render cache, and sent by a fixed pool of ``max_in_flight``
 coroutines; all outcomes are then written in one transaction. Rows are ``NamedTuple``
@@ -84,6 +84,18 @@ class Space(NamedTuple):
     disabled_reason: str | None
 
 
+class Fresh(NamedTuple):
+    """Routine rows created claimed by one statement at fan-out: one plan (kind,
+    period, due instant), each row on its first attempt, so the checks that depend on
+    the row are made once for all of them (:meth:`Dispatcher.deliver_fresh`)."""
+
+    kind: str
+    period_key: str
+    due_at: datetime
+    #: [row id, member id] per row.
+    rows: list[list[int]]
+
+
 @dataclass
 class Outcomes:
     """One batch's results, written in one transaction."""
@@ -98,7 +110,11 @@ class Outcomes:
     disabled: dict[int, str] = field(default_factory=dict)
 
 
-_Sendable = tuple[Job, Recipient | None, Space, Target, Sequence[Reply], Outlet]
+#: What a send needs, flat: row id, attempts, member id, the member's cached DM channel
+#: and language (None for a channel row), workspace, target, replies, outlet.
+_Sendable = tuple[
+    int, int, int | None, str | None, str | None, Space, Target, Sequence[Reply], Outlet
+]
 
 
 class Dispatcher:
@@ -125,31 +141,49 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
 
-    async def deliver(
-        self,
-        jobs: Sequence[Job],
-        now: datetime,
-        members: Mapping[int, Recipient] | None = None,
-    ) -> Outcomes:
-        """Send claimed rows and record what happened. ``members`` may carry the
-        recipients when the caller read them with the rows (fan-out on SQLite)."""
-        store = self.services.store
-        async with store.session() as s:
+    async def deliver(self, jobs: Sequence[Job], now: datetime) -> Outcomes:
+        """Send claimed rows and record what happened."""
+        async with self.services.store.session() as s:
             conn = await s.connection()
-            if members is None:
-                members = {
-                    row[0]: Recipient._make(row)
-                    for row in await outbox.recipients(
-                        conn, list({j.member_id for j in jobs if j.member_id is not None})
-                    )
-                }
+            members = {
+                row[0]: Recipient._make(row)
+                for row in await outbox.recipients(
+                    conn, list({j.member_id for j in jobs if j.member_id is not None})
+                )
+            }
             spaces = {
                 row.id: Space._make(row)
                 for row in await outbox.workspaces(conn, list({j.workspace_id for j in jobs}))
             }
         out = Outcomes()
         ready = await self._prepare(jobs, members, spaces, now, out)
-        keeper = asyncio.create_task(self._keep_leases([item[0].id for item in ready]))
+        return await self._send_and_record(ready, out)
+
+    async def deliver_fresh(self, fresh: Sequence[Fresh], now: datetime) -> Outcomes:
+        """Send rows the fan-out has just created claimed (``schedules.materialise``)
+        and record what happened: the same outcomes as :meth:`deliver`, with members
+        read grouped by their render inputs, so that checking and rendering happen
+        once per group and each row is only addressed."""
+        wanted = list({mid for part in fresh for _, mid in part.rows})
+        async with self.services.store.session() as s:
+            conn = await s.connection()
+            groups = [
+                (row[0], row[1], tuple(row[2:-1]), outbox.json_ids(row[-1]))
+                for row in await outbox.fresh_members(conn, wanted)
+            ]
+            workspace_ids = {member[1] for *_, members in groups for member in members}
+            spaces = {
+                row.id: Space._make(row)
+                for row in await outbox.workspaces(conn, list(workspace_ids))
+            }
+        out = Outcomes()
+        ready: list[_Sendable] = []
+        for part in fresh:
+            await self._prepare_fresh(part, groups, spaces, now, out, ready)
+        return await self._send_and_record(ready, out)
+
+    async def _send_and_record(self, ready: list[_Sendable], out: Outcomes) -> Outcomes:
+        keeper = asyncio.create_task(self._keep_leases([item[0] for item in ready]))
         try:
             await self._send_all(ready, out)
         finally:
@@ -158,6 +192,67 @@ class Dispatcher:
                 await keeper
         await self._record(out)
         return out
+
+    async def _prepare_fresh(
+        self,
+        fresh: Fresh,
+        groups: Sequence[tuple[bool, str | None, tuple[Any, ...], list[list[Any]]]],
+        spaces: Mapping[int, Space],
+        now: datetime,
+        out: Outcomes,
+        ready: list[_Sendable],
+    ) -> None:
+        """:meth:`_prepare` for one :class:`Fresh`: the plan is checked once (too late,
+        too many attempts), each group of members (paused, unreachable, render inputs)
+        once, and each row is only addressed."""
+        if now - fresh.due_at > policy.grace_for(fresh.kind):
+            reason = f"claimed {now - fresh.due_at} after due, past its grace window"
+            out.missed.extend((did, reason) for did, _ in fresh.rows)
+            return
+        if self.max_attempts < 1:
+            out.failed.extend((did, "gave up after 0 attempts") for did, _ in fresh.rows)
+            return
+        row_of = {mid: did for did, mid in fresh.rows}
+        cache, outlets, cancelled = self.cache, self.outlets, out.cancelled
+        for paused, unreachable, inputs, members in groups:
+            # [row id, member id, workspace id, external user, dm channel]
+            rows = [[row_of.pop(m[0]), *m] for m in members if m[0] in row_of]
+            if not rows:
+                continue
+            if unreachable or paused:
+                why = f"member unreachable: {unreachable}" if unreachable else "member paused"
+                cancelled.extend((row[0], why) for row in rows)
+                continue
+            did, mid, wid, user, dm = rows[0]
+            job = Job(did, wid, mid, None, f"m:{mid}", fresh.kind, fresh.period_key,
+                      "claimed", fresh.due_at, 1, "{}")  # fmt: skip
+            key = render_key(job, inputs)
+            replies = cache.get(key)
+            if replies is None:
+                space = spaces.get(wid)
+                if space is None:
+                    cancelled.extend((row[0], "workspace gone") for row in rows)
+                    continue
+                member = Recipient(mid, wid, user, None, dm, False, None, *inputs)
+                replies = await cache.fill(key, job, member, space)
+            if isinstance(replies, str):
+                out.failed.extend((row[0], f"render: {replies}"[:300]) for row in rows)
+                continue
+            if not replies:
+                cancelled.extend((row[0], "nothing to send") for row in rows)
+                continue
+            language = inputs[0]
+            for did, mid, wid, user, dm in rows:
+                space = spaces.get(wid)
+                if space is None:
+                    cancelled.append((did, "workspace gone"))
+                elif space.disabled_reason:
+                    cancelled.append((did, f"workspace disabled: {space.disabled_reason}"))
+                else:
+                    target = Target(space.platform, space.external_id, user, None, dm)
+                    outlet = outlets[space.platform]
+                    ready.append((did, 1, mid, dm, language, space, target, replies, outlet))
+        cancelled.extend((did, "member gone") for did in row_of.values())
 
     async def _prepare(
         self,
@@ -201,7 +296,19 @@ class Dispatcher:
                 channel=job.channel,
                 dm_channel=member.dm_channel if member is not None else None,
             )
-            ready.append((job, member, space, target, replies, self.outlets[space.platform]))
+            ready.append(
+                (
+                    job.id,
+                    job.attempts,
+                    job.member_id,
+                    member.dm_channel if member is not None else None,
+                    member.language if member is not None else None,
+                    space,
+                    target,
+                    replies,
+                    self.outlets[space.platform],
+                )
+            )
         return ready
 
     def _refusal(
@@ -238,42 +345,40 @@ class Dispatcher:
         dm_channels = out.dm_channels
 
         async def worker() -> None:
-            for job, member, space, target, replies, outlet in pending:
+            for did, attempts, mid, dm, language, space, target, replies, outlet in pending:
                 try:
                     receipt = await outlet.deliver(target, replies)
                 except PlatformUnreachable as exc:
-                    self._unreachable(job, member, space, exc, out)
+                    self._unreachable(did, attempts, mid, language, space, exc, out)
                 except Exception as exc:
                     # An error the adapter did not translate: assume it may pass.
-                    log.exception("delivery %s: unexpected error from the outlet", job.id)
-                    self._retry(job, f"{type(exc).__name__}: {exc}", None, out)
+                    log.exception("delivery %s: unexpected error from the outlet", did)
+                    self._retry(did, attempts, f"{type(exc).__name__}: {exc}", None, out)
                 else:
-                    sent.append((job.id, receipt.message_id))
-                    if (
-                        member is not None
-                        and receipt.dm_channel
-                        and receipt.dm_channel != member.dm_channel
-                    ):
-                        dm_channels[member.id] = receipt.dm_channel
+                    sent.append((did, receipt.message_id))
+                    if mid is not None and receipt.dm_channel and receipt.dm_channel != dm:
+                        dm_channels[mid] = receipt.dm_channel
 
         await asyncio.gather(*(worker() for _ in range(min(self.max_in_flight, len(ready)))))
 
     def _unreachable(
         self,
-        job: Job,
-        member: Recipient | None,
+        did: int,
+        attempts: int,
+        member_id: int | None,
+        language: str | None,
         space: Space,
         exc: PlatformUnreachable,
         out: Outcomes,
     ) -> None:
         if not exc.permanent:
-            self._retry(job, f"transient: {exc.key}", exc.retry_after, out)
+            self._retry(did, attempts, f"transient: {exc.key}", exc.retry_after, out)
             return
-        out.failed.append((job.id, f"permanent: {exc.key}"))
+        out.failed.append((did, f"permanent: {exc.key}"))
         if exc.values.get("scope") == "workspace":
             out.disabled[space.id] = self._explain(exc, space.language)
-        elif member is not None:
-            out.unreachable[member.id] = self._explain(exc, member.language)
+        elif member_id is not None:
+            out.unreachable[member_id] = self._explain(exc, language or space.language)
 
     def _explain(self, exc: PlatformUnreachable, language: str) -> str:
         """The error in the member's words when the content has the key (``/mentor
@@ -283,12 +388,14 @@ class Dispatcher:
         except (KeyError, IndexError, ValueError):
             return exc.key
 
-    def _retry(self, job: Job, error: str, retry_after: float | None, out: Outcomes) -> None:
-        if job.attempts >= self.max_attempts:
-            out.failed.append((job.id, f"{error}; gave up after {job.attempts} attempts"))
+    def _retry(
+        self, did: int, attempts: int, error: str, retry_after: float | None, out: Outcomes
+    ) -> None:
+        if attempts >= self.max_attempts:
+            out.failed.append((did, f"{error}; gave up after {attempts} attempts"))
             return
-        when = self.services.clock.now() + policy.backoff(job.attempts, retry_after)
-        out.retry.append((job.id, when, error))
+        when = self.services.clock.now() + policy.backoff(attempts, retry_after)
+        out.retry.append((did, when, error))
 
     async def _record(self, out: Outcomes) -> None:
         async with self.writing, self.services.store.session() as s:

@@ -46,7 +46,7 @@ from sqlalchemy.orm import configure_mappers
 from bot.context import Services
 from bot.delivery import Outlet
 from schedules import policy
-from schedules.dispatch import Dispatcher, Job, Outcomes, Recipient
+from schedules.dispatch import Dispatcher, Fresh, Job, Outcomes
 from schedules.materialise import Due, plan_due, read_due, write_due
 from schedules.plans import Plans
 from schedules.render import Render, RenderCache, default_render
@@ -263,8 +263,7 @@ class Scheduler:
         that workers take turns at pages rather than all reading the same one.
         """
         pages: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=1)
-        chunks: asyncio.Queue[tuple[list[Job], dict[int, Recipient] | None] | None]
-        chunks = asyncio.Queue(maxsize=1)
+        chunks: asyncio.Queue[list[Fresh] | None] = asyncio.Queue(maxsize=1)
         plans = Plans(now)
 
         # No sentinel in a ``finally``: if a later stage failed, its queue may be full
@@ -301,17 +300,16 @@ class Scheduler:
                 report.created += chunk.created
                 report.missed += chunk.missed
                 report.skipped += chunk.skipped
-                if chunk.jobs:
-                    await chunks.put((chunk.jobs, chunk.members))
+                if chunk.fresh:
+                    await chunks.put(chunk.fresh)
                 if not self._read_ahead and page.seen < self.batch_size:
                     break
             await chunks.put(None)
 
         async def send() -> None:
-            while (item := await chunks.get()) is not None:
-                jobs, members = item
-                report.claimed += len(jobs)
-                report.add(await dispatcher.deliver(jobs, now, members))
+            while (fresh := await chunks.get()) is not None:
+                report.claimed += sum(len(part.rows) for part in fresh)
+                report.add(await dispatcher.deliver_fresh(fresh, now))
 
         try:
             async with asyncio.TaskGroup() as group:

@@ -5,8 +5,9 @@ routines read by key (:func:`read_due`).
 Rows are written per plan (``schedules.plans``), not per routine or per zone: a chunk of
 5,000 routines due in thirty zones usually costs two statements. Rows for platforms this
 worker serves are created already claimed by it (see
-``storage.outbox.create_routine_deliveries``) and returned as :class:`Job` values, so the
-fan-out path writes each row twice (created, sent) instead of three times.
+``storage.outbox.create_routine_deliveries``) and handed to the sender grouped by
+render inputs (``schedules.dispatch.Fresh``), so the fan-out path writes each row twice
+(created, sent) instead of three times.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schedules.dispatch import Job, Recipient
+from schedules.dispatch import Fresh
 from schedules.plans import Plan, Plans
 from storage import outbox
 from storage.repo import Store
@@ -38,12 +39,10 @@ class Due:
 
 @dataclass
 class Materialised:
-    """One chunk's outcome: rows to send now, and counts for the tick's report."""
+    """One chunk's outcome: rows to send now (one :class:`Fresh` per plan), and counts
+    for the tick's report."""
 
-    jobs: list[Job] = field(default_factory=list)
-    #: The recipients of ``jobs`` when the database returned them with the rows
-    #: (SQLite), so the sender need not read them again; None otherwise.
-    members: dict[int, Recipient] | None = None
+    fresh: list[Fresh] = field(default_factory=list)
     created: int = 0
     missed: int = 0
     skipped: int = 0
@@ -150,29 +149,11 @@ async def write_due(
                 conn, every, was_due=plan.was_due, next_due_at=plan.following
             )
     for plan, claimed in created_rows:
-        _add_jobs(result, plan, outbox.json_ids(claimed))
+        if claimed is not None:
+            result.fresh.append(_fresh(plan, outbox.json_ids(claimed)))
     return due, result
 
 
-def _add_jobs(result: Materialised, plan: Plan, claimed: list[list[Any]]) -> None:
-    """Jobs for rows created claimed: [id, *RECIPIENT_COLUMNS] each on SQLite, whose
-    recipients are kept for the sender, or [id, member_id, workspace_id]."""
-    if not claimed:
-        return
-    kind, period, due = plan.kind, plan.period_key, plan.due_at
-    assert period is not None and due is not None
-    jobs = result.jobs
-    if len(claimed[0]) > 3:
-        members = result.members = result.members or {}
-        for did, *member in claimed:
-            recipient = Recipient._make(member)
-            members[recipient.id] = recipient
-            jobs.append(
-                Job(did, recipient.workspace_id, recipient.id, None, f"m:{recipient.id}",
-                    kind, period, "claimed", due, 1, "{}")
-            )  # fmt: skip
-        return
-    jobs += [
-        Job(did, wid, mid, None, f"m:{mid}", kind, period, "claimed", due, 1, "{}")
-        for did, mid, wid in claimed
-    ]
+def _fresh(plan: Plan, rows: list[list[int]]) -> Fresh:
+    assert plan.period_key is not None and plan.due_at is not None
+    return Fresh(plan.kind, plan.period_key, plan.due_at, rows)

@@ -297,14 +297,13 @@ async def create_routine_deliveries(
     already claimed by the caller, who is about to send them: the same lease as a claim,
     without writing every row a second time.
 
-    Returns how many rows were created, and (read it with :func:`json_ids`, which the
-    caller may do after committing) for each row created claimed a list: its
-    id followed by its member's ``RECIPIENT_COLUMNS`` (SQLite), or [id, member_id,
-    workspace_id] (PostgreSQL). PostgreSQL returns them from the INSERT; SQLite's
-    RETURNING hands rows over one by one and costs more than the insert itself at
-    fan-out, so there they are read back by one JSON-aggregated SELECT over the ids
-    this INSERT allocated (above the largest id before it, since SQLite allocates
-    rowids upwards), joined with the member so that the sender needs no second query.
+    Returns how many rows were created and, when some were created claimed, [id,
+    member_id] for each of those (read it with :func:`json_ids`, which the caller may do
+    after committing), else None. PostgreSQL names them in the INSERT's RETURNING;
+    SQLite's RETURNING hands rows over one by one and costs more than the insert itself
+    at fan-out, so there they are read back by the range of ids this INSERT allocated,
+    without a join: the sender reads the members on its own connection
+    (:func:`fresh_members`), outside the single writer's transaction.
     """
     kind = f"prompt:{cadence}"
     status_value: ColumnElement[Any] = literal(status)
@@ -357,32 +356,61 @@ async def create_routine_deliveries(
     ]
     insert = dialect_insert(conn, D).from_select(columns, source).on_conflict_do_nothing()
     if conn.dialect.name == "postgresql":
-        rows = (
-            await conn.execute(
-                insert.returning(D.c.id, D.c.member_id, D.c.workspace_id, D.c.status)
-            )
-        ).all()
-        return len(rows), [[i, m, w] for i, m, w, state in rows if state == "claimed"]
-    top = await conn.scalar(select(func.coalesce(func.max(D.c.id), 0)))
+        rows = (await conn.execute(insert.returning(D.c.id, D.c.member_id, D.c.status))).all()
+        return len(rows), [[i, m] for i, m, state in rows if state == "claimed"] or None
     result = await conn.execute(insert)
     created = max(result.rowcount or 0, 0)
     if not (claim is not None and claiming and created):
-        return created, []
-    mine = (
-        select(_json_rows(conn, D.c.id, *RECIPIENT_COLUMNS))
-        .select_from(D.join(M, M.c.id == D.c.member_id))
-        .where(
-            D.c.id > top,
-            IS_CLAIMED,
-            # Ours, from this statement: the id range alone would also take rows
-            # another connection of this process inserted meanwhile.
-            D.c.lease_owner == claim.owner,
-            D.c.created_at == now,
-            D.c.kind == kind,
-            D.c.period_key == period_key,
-        )
+        return created, None
+    # One statement holds the write lock throughout and SQLite gives each new row the
+    # largest rowid plus one, so this INSERT's rows are the ``created`` ids up to the
+    # last one; the filter keeps those it created claimed.
+    last = int(result.lastrowid)
+    mine = select(_json_rows(conn, D.c.id, D.c.member_id)).where(
+        D.c.id > last - created, D.c.id <= last, IS_CLAIMED, D.c.lease_owner == claim.owner
     )
     return created, await conn.scalar(mine)
+
+
+#: A member's inputs to a rendering, in the order of ``schedules.dispatch.RENDER_INPUTS``.
+RENDER_COLUMNS = (
+    M.c.language,
+    M.c.level,
+    M.c.track,
+    M.c.timezone,
+    M.c.digest_opt_in,
+    cast_(M.c.diet_sources, Text).label("diet_sources"),
+)
+
+#: What the sender needs of a fresh row's member besides the render inputs, in the
+#: order of ``schedules.dispatch.FreshMember``.
+ADDRESS_COLUMNS = (M.c.id, M.c.workspace_id, M.c.external_user, M.c.dm_channel)
+
+
+async def fresh_members(conn: AsyncConnection, member_ids: Sequence[int]) -> list[Row[Any]]:
+    """The members of rows just created, grouped by whether they may still be written
+    to and by their render inputs: one row per group, ``(paused, unreachable,
+    *RENDER_COLUMNS, members)`` with ``members`` a JSON array of ``ADDRESS_COLUMNS``
+    arrays (read it with :func:`json_ids`).
+
+    Grouped in the database because at fan-out 5,000 rows share a few hundred
+    renderings: the sender checks and renders once per group and handles four values
+    per member, instead of decoding and keying every member's fourteen. A member
+    deleted meanwhile is simply absent.
+    """
+    if not member_ids:
+        return []
+    rows = await conn.execute(
+        select(
+            M.c.paused,
+            M.c.unreachable,
+            *RENDER_COLUMNS,
+            _json_rows(conn, *ADDRESS_COLUMNS).label("members"),
+        )
+        .where(id_in(M.c.id, member_ids, conn.dialect.name))
+        .group_by(M.c.paused, M.c.unreachable, *RENDER_COLUMNS)
+    )
+    return list(rows.all())
 
 
 async def advance_routines(

@@ -479,3 +479,58 @@ async def test_members_are_independent_of_each_others_failures(
 
 def test_sim_clock_is_utc() -> None:
     assert SimClock(datetime(2027, 1, 1, tzinfo=UTC)).now().tzinfo is UTC
+
+
+async def test_fresh_rows_follow_members_who_change_before_the_send(
+    services: Services, inbox: Inbox, clock: SimClock
+) -> None:
+    """At fan-out the sender reads the members of rows just created on its own
+    connection, after the writer committed: a member who paused, became unreachable
+    or was deleted in between gets nothing, and each row ends with the reason."""
+    from schedules.dispatch import Dispatcher
+    from schedules.materialise import read_due, write_due
+    from schedules.plans import Plans
+    from schedules.render import RenderCache
+    from storage.privacy import delete_member
+
+    kept, paused, gone, closed = [
+        await add_member(services, user) for user in ("U1", "U2", "U3", "U4")
+    ]
+    now = at("2027-03-01T09:00")
+    clock.set(now)
+    scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    due = await read_due(services.store, now=now, plans=Plans(now), limit=100)
+    _, made = await write_due(services.store, due, now=now, claim=scheduler._claim_for(now))
+    assert made.created == 4 and sum(len(part.rows) for part in made.fresh) == 4
+    ids = {row.member_id: row.id for row in await rows(services) if row.status == "claimed"}
+
+    await services.store.update_member(paused.id, paused=True)
+    await services.store.update_member(closed.id, unreachable="DMs closed")
+    await delete_member(services.store, gone.id)
+    dispatcher = Dispatcher(
+        services,
+        scheduler.outlets,
+        RenderCache(services, plain_render),
+        writing=asyncio.Lock(),
+        owner=scheduler.owner,
+        lease=scheduler.lease,
+        max_in_flight=4,
+        max_attempts=3,
+    )
+    out = await dispatcher.deliver_fresh(made.fresh, now)
+
+    assert [target.user for target, _ in inbox.got] == ["U1"]
+    assert out.sent == [(ids[kept.id], "msg-1")]
+    assert sorted(out.cancelled) == sorted(
+        [
+            (ids[paused.id], "member paused"),
+            (ids[closed.id], "member unreachable: DMs closed"),
+            (ids[gone.id], "member gone"),
+        ]
+    )
+    status = {row.member_id: (row.status, row.last_error) for row in await rows(services)}
+    assert status == {
+        kept.id: ("sent", None),
+        paused.id: ("cancelled", "member paused"),
+        closed.id: ("cancelled", "member unreachable: DMs closed"),
+    }
