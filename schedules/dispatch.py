@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from sqlalchemy import Connection
+
 from bot.context import Services
 from bot.delivery import Outlet, Target
 from bot.errors import PlatformUnreachable
@@ -31,6 +33,7 @@ from bot.reply import Reply
 from schedules import policy
 from schedules.render import RenderCache, render_key
 from storage import outbox
+from storage.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +130,7 @@ class Dispatcher:
         cache: RenderCache,
         *,
         writing: contextlib.AbstractAsyncContextManager[Any],
+        writer: Writer,
         owner: str,
         lease: timedelta,
         max_in_flight: int,
@@ -136,6 +140,7 @@ class Dispatcher:
         self.outlets = outlets
         self.cache = cache
         self.writing = writing
+        self.writer = writer
         self.owner = owner
         self.lease = lease
         self.max_in_flight = max_in_flight
@@ -398,15 +403,19 @@ class Dispatcher:
         out.retry.append((did, when, error))
 
     async def _record(self, out: Outcomes) -> None:
-        async with self.writing, self.services.store.session() as s:
-            conn = await s.connection()
-            await outbox.mark_sent(conn, out.sent, sent_at=self.services.clock.now())
-            await outbox.cache_dm_channels(conn, out.dm_channels)
-            await outbox.mark_retry(conn, out.retry, owner=self.owner)
+        sent_at = self.services.clock.now()
+
+        def transaction(conn: Connection) -> None:
+            outbox.mark_sent(conn, out.sent, sent_at=sent_at)
+            outbox.cache_dm_channels(conn, out.dm_channels)
+            outbox.mark_retry(conn, out.retry, owner=self.owner)
             for status in ("failed", "missed", "cancelled"):
-                await outbox.mark_final(conn, getattr(out, status), status=status, owner=self.owner)
-            await outbox.set_unreachable(conn, out.unreachable)
-            await outbox.disable_workspaces(conn, out.disabled)
+                outbox.mark_final(conn, getattr(out, status), status=status, owner=self.owner)
+            outbox.set_unreachable(conn, out.unreachable)
+            outbox.disable_workspaces(conn, out.disabled)
+
+        async with self.writing:
+            await self.writer.run(transaction)
 
     async def _keep_leases(self, ids: Sequence[int]) -> None:
         """Renew this batch's lease while it is still sending, so a slow platform does

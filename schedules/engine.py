@@ -40,7 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 from sqlalchemy.orm import configure_mappers
 
 from bot.context import Services
@@ -53,6 +53,7 @@ from schedules.render import Render, RenderCache, default_render
 from schedules.timing import is_valid_timezone
 from storage import outbox
 from storage.repo import Store
+from storage.writer import Writer, writer_for
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class Scheduler:
         #: Read pages of due routines ahead of writing them: on SQLite, where this
         #: process is the only writer (see ``_fan_out``).
         self._read_ahead = False
+        self._writer: Writer | None = None
         self._aps: AsyncIOScheduler | None = None
         self._running: asyncio.Task[Any] | None = None
         #: The last scheduled tick's report: for health checks and the benchmark.
@@ -135,6 +137,14 @@ class Scheduler:
     @property
     def store(self) -> Store:
         return self.services.store
+
+    @property
+    def writer(self) -> Writer:
+        """Where this scheduler's write transactions run (``storage.writer``); made on
+        first use and closed by :meth:`stop`."""
+        if self._writer is None:
+            self._writer = writer_for(self.store)
+        return self._writer
 
     @property
     def render(self) -> Render:
@@ -202,6 +212,9 @@ class Scheduler:
         if aps is not None:
             aps.shutdown(wait=False)
             await asyncio.sleep(0)  # APScheduler shuts down on the loop's next turn
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
     async def _scheduled_tick(self) -> None:
         # Shielded: a cancelled job (APScheduler shutting down) must not stop a tick
@@ -234,6 +247,7 @@ class Scheduler:
                 self.outlets,
                 cache,
                 writing=self._writing,
+                writer=self.writer,
                 owner=self.owner,
                 lease=self.lease,
                 max_in_flight=self.max_in_flight,
@@ -280,8 +294,8 @@ class Scheduler:
                 after = page.last
             await pages.put(None)
 
-        async def read_locked(conn: AsyncConnection) -> Due:
-            return await plan_due(conn, now=now, plans=plans, limit=self.batch_size)
+        def read_locked(conn: Connection) -> Due:
+            return plan_due(conn, now=now, plans=plans, limit=self.batch_size)
 
         async def write() -> None:
             claim = self._claim_for(now)
@@ -290,7 +304,7 @@ class Scheduler:
                 if self._read_ahead and page is None:
                     break
                 page, chunk = await write_due(
-                    self.store,
+                    self.writer,
                     page,
                     now=now,
                     claim=claim,

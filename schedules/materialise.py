@@ -13,17 +13,18 @@ render inputs (``schedules.dispatch.Fresh``), so the fan-out path writes each ro
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from schedules.dispatch import Fresh
 from schedules.plans import Plan, Plans
 from storage import outbox
 from storage.repo import Store
+from storage.writer import Writer
 
 
 @dataclass
@@ -60,11 +61,12 @@ async def read_due(
     transaction of their own: with one writer (SQLite), a tick reads the next page by
     key while the previous one is written (``Scheduler._fan_out``)."""
     async with store.session() as s:
-        return await plan_due(await s.connection(), now=now, plans=plans, limit=limit, after=after)
+        conn = await s.connection()
+        return await conn.run_sync(plan_due, now=now, plans=plans, limit=limit, after=after)
 
 
-async def plan_due(
-    conn: AsyncConnection,
+def plan_due(
+    conn: Connection,
     *,
     now: datetime,
     plans: Plans,
@@ -74,7 +76,7 @@ async def plan_due(
     """Read up to ``limit`` due routines after the key ``after`` on ``conn`` and group
     their ids by plan."""
     due = Due()
-    groups = await outbox.due_routines(conn, now=now, limit=limit, after=after)
+    groups = outbox.due_routines(conn, now=now, limit=limit, after=after)
     read_instant = outbox.instant_reader(conn)
     for *schedule, writable_ids, skipped_ids, count, last_id in groups:
         due.seen += count
@@ -94,15 +96,16 @@ async def plan_due(
 
 
 async def write_due(
-    store: Store,
+    writer: Writer,
     due: Due | None,
     *,
     now: datetime,
     claim: outbox.Claim,
     writing: contextlib.AbstractAsyncContextManager[Any] | None = None,
-    read: Callable[[AsyncConnection], Awaitable[Due]] | None = None,
+    read: Callable[[Connection], Due] | None = None,
 ) -> tuple[Due, Materialised]:
-    """Create the outbox rows of a page and advance its routines, in one transaction.
+    """Create the outbox rows of a page and advance its routines, in one transaction
+    handed whole to ``writer`` (``storage.writer``).
 
     Members who are paused or unreachable, or whose workspace is disabled, have the
     period skipped: their routines advance and no row is written.
@@ -118,16 +121,17 @@ async def write_due(
     """
     result = Materialised()
     created_rows: list[tuple[Plan, Any]] = []
-    async with writing or contextlib.nullcontext(), store.session() as s:
-        conn = await s.connection()
-        await outbox.lock_materialise(conn)
-        if due is None:
+
+    def transaction(conn: Connection) -> Due:
+        outbox.lock_materialise(conn)
+        page = due
+        if page is None:
             if read is None:
                 raise ValueError("write_due needs a page or a way to read one")
-            due = await read(conn)
-        for plan, (every, writable) in due.parts.items():
+            page = read(conn)
+        for plan, (every, writable) in page.parts.items():
             if writable and plan.period_key is not None and plan.due_at is not None:
-                created, claimed = await outbox.create_routine_deliveries(
+                created, claimed = outbox.create_routine_deliveries(
                     conn,
                     writable,
                     cadence=plan.cadence,
@@ -145,13 +149,15 @@ async def write_due(
                     result.created += created
                 created_rows.append((plan, claimed))
             result.skipped += len(every) - len(writable)
-            await outbox.advance_routines(
-                conn, every, was_due=plan.was_due, next_due_at=plan.following
-            )
+            outbox.advance_routines(conn, every, was_due=plan.was_due, next_due_at=plan.following)
+        return page
+
+    async with writing or contextlib.nullcontext():
+        page = await writer.run(transaction)
     for plan, claimed in created_rows:
         if claimed is not None:
             result.fresh.append(_fresh(plan, outbox.json_ids(claimed)))
-    return due, result
+    return page, result
 
 
 def _fresh(plan: Plan, rows: list[list[int]]) -> Fresh:

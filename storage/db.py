@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -27,21 +28,27 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def sqlite_pragmas(url: str) -> Callable[[Any, Any], None]:
+    """The per-connection settings for a SQLite URL, as a "connect" listener: foreign
+    keys make ON DELETE CASCADE work; WAL lets readers run beside the writer (a
+    setting of the file, so not for a database in memory)."""
+    wal = ":memory:" not in url
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return on_connect
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # Foreign keys make ON DELETE CASCADE work; WAL lets readers run beside
-            # the writer.
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas(url))
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -142,7 +142,9 @@ class Delivery(Base):
 
     __tablename__ = "delivery"
     __table_args__ = (
-        UniqueConstraint("target", "kind", "period_key"),
+        # Led by (kind, period_key): a fan-out's rows then fill one stretch of this
+        # index instead of landing next to each member's history (migration 0007).
+        UniqueConstraint("kind", "period_key", "target", name="uq_delivery_period_target"),
         # Partial indexes: only rows a claim can still take are indexed, so the bulk of
         # the table (sent, missed…) costs nothing here, and recording a send removes one
         # index entry instead of moving it (see migration 0006).

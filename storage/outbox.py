@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Connection,
     Insert,
     Integer,
     Row,
@@ -79,7 +80,7 @@ _MEMBER_TARGET = literal("m:") + cast_(R.c.member_id, String)
 ID_CHUNK = 5000
 
 
-def dialect_insert(conn: AsyncConnection, table: Table) -> Insert:
+def dialect_insert(conn: AsyncConnection | Connection, table: Table) -> Insert:
     """An INSERT that supports ``on_conflict_do_nothing`` on the connection's backend."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -184,7 +185,7 @@ class Claim:
     platforms: tuple[str, ...]
 
 
-async def lock_materialise(conn: AsyncConnection) -> None:
+def lock_materialise(conn: Connection) -> None:
     """Let one PostgreSQL worker at a time turn routines into rows, until commit.
 
     Keyed by schema so that separate schemas (tests, tenants) do not wait on each other.
@@ -192,7 +193,7 @@ async def lock_materialise(conn: AsyncConnection) -> None:
     second worker from repeating the work and from waiting on row locks in odd orders.
     """
     if conn.dialect.name == "postgresql":
-        await conn.execute(
+        conn.execute(
             text(
                 "SELECT pg_advisory_xact_lock("
                 "hashtext('mentorbot.materialise:' || current_schema()))"
@@ -200,8 +201,8 @@ async def lock_materialise(conn: AsyncConnection) -> None:
         )
 
 
-async def due_routines(
-    conn: AsyncConnection,
+def due_routines(
+    conn: Connection,
     *,
     now: datetime,
     limit: int,
@@ -242,7 +243,7 @@ async def due_routines(
     schedule = [due.c[c.name] for c in SCHEDULE_COLUMNS]
     pg = conn.dialect.name == "postgresql"
     aggregate = func.json_agg if pg else func.json_group_array
-    rows = await conn.execute(
+    rows = conn.execute(
         select(
             *schedule,
             aggregate(due.c.id).filter(due.c.eligible == 1).label("writable"),
@@ -254,7 +255,9 @@ async def due_routines(
     return list(rows.all())
 
 
-def _json_rows(conn: AsyncConnection, *columns: ColumnElement[Any]) -> ColumnElement[Any]:
+def _json_rows(
+    conn: AsyncConnection | Connection, *columns: ColumnElement[Any]
+) -> ColumnElement[Any]:
     """One JSON array of [column, …] arrays, built by the database."""
     if conn.dialect.name == "postgresql":
         return func.json_agg(func.json_build_array(*columns))
@@ -268,7 +271,7 @@ def json_ids(value: Any) -> list[Any]:
     return value if isinstance(value, list) else json.loads(value)
 
 
-def instant_reader(conn: AsyncConnection) -> Callable[[Any], datetime]:
+def instant_reader(conn: AsyncConnection | Connection) -> Callable[[Any], datetime]:
     """Turn a raw ``next_due_at`` from :func:`due_routines` into an aware UTC datetime,
     the way the column type would have."""
     dialect = conn.dialect
@@ -276,8 +279,8 @@ def instant_reader(conn: AsyncConnection) -> Callable[[Any], datetime]:
     return process if process is not None else lambda value: value
 
 
-async def create_routine_deliveries(
-    conn: AsyncConnection,
+def create_routine_deliveries(
+    conn: Connection,
     routine_ids: Sequence[int],
     *,
     cadence: str,
@@ -356,9 +359,9 @@ async def create_routine_deliveries(
     ]
     insert = dialect_insert(conn, D).from_select(columns, source).on_conflict_do_nothing()
     if conn.dialect.name == "postgresql":
-        rows = (await conn.execute(insert.returning(D.c.id, D.c.member_id, D.c.status))).all()
+        rows = (conn.execute(insert.returning(D.c.id, D.c.member_id, D.c.status))).all()
         return len(rows), [[i, m] for i, m, state in rows if state == "claimed"] or None
-    result = await conn.execute(insert)
+    result = conn.execute(insert)
     created = max(result.rowcount or 0, 0)
     if not (claim is not None and claiming and created):
         return created, None
@@ -369,7 +372,7 @@ async def create_routine_deliveries(
     mine = select(_json_rows(conn, D.c.id, D.c.member_id)).where(
         D.c.id > last - created, D.c.id <= last, IS_CLAIMED, D.c.lease_owner == claim.owner
     )
-    return created, await conn.scalar(mine)
+    return created, conn.scalar(mine)
 
 
 #: A member's inputs to a rendering, in the order of ``schedules.dispatch.RENDER_INPUTS``.
@@ -413,8 +416,8 @@ async def fresh_members(conn: AsyncConnection, member_ids: Sequence[int]) -> lis
     return list(rows.all())
 
 
-async def advance_routines(
-    conn: AsyncConnection,
+def advance_routines(
+    conn: Connection,
     routine_ids: Sequence[int],
     *,
     was_due: datetime,
@@ -422,7 +425,7 @@ async def advance_routines(
 ) -> None:
     """Move routines to their next occurrence, paused members' included: a paused
     period is skipped, not queued."""
-    await conn.execute(
+    conn.execute(
         update(R)
         .where(id_in(R.c.id, routine_ids, conn.dialect.name), R.c.next_due_at == was_due)
         .values(next_due_at=next_due_at)
@@ -520,9 +523,7 @@ async def workspaces(conn: AsyncConnection, workspace_ids: Sequence[int]) -> lis
     return list(rows.all())
 
 
-async def mark_sent(
-    conn: AsyncConnection, sent: Sequence[tuple[int, str]], *, sent_at: datetime
-) -> None:
+def mark_sent(conn: Connection, sent: Sequence[tuple[int, str]], *, sent_at: datetime) -> None:
     """Record sends, whatever the lease says: the message is out, that is a fact.
 
     The hottest write of a fan-out, so it is one statement with the batch as one
@@ -535,7 +536,7 @@ async def mark_sent(
         return
     dialect = conn.dialect
     if dialect.name == "postgresql":
-        await conn.exec_driver_sql(
+        conn.exec_driver_sql(
             "UPDATE delivery SET status = 'sent', sent_at = $1, platform_message_id = v.mid,"
             " lease_owner = NULL, lease_until = NULL, last_error = NULL"
             " FROM unnest($2::integer[], $3::varchar[]) AS v(id, mid)"
@@ -545,7 +546,7 @@ async def mark_sent(
         return
     as_stored = D.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
     stamp = as_stored(sent_at) if as_stored else sent_at
-    await conn.exec_driver_sql(
+    conn.exec_driver_sql(
         "UPDATE delivery SET status = 'sent', sent_at = ?, platform_message_id = sent.value,"
         " lease_owner = NULL, lease_until = NULL, last_error = NULL"
         " FROM json_each(?) AS sent WHERE delivery.id = CAST(sent.key AS INTEGER)",
@@ -553,13 +554,13 @@ async def mark_sent(
     )
 
 
-async def mark_retry(
-    conn: AsyncConnection, retries: Sequence[tuple[int, datetime, str]], *, owner: str
+def mark_retry(
+    conn: Connection, retries: Sequence[tuple[int, datetime, str]], *, owner: str
 ) -> None:
     """Back to pending with a later ``not_before``, unless the lease was lost meanwhile
     (another worker has the row now and will record its own outcome)."""
     if retries:
-        await conn.execute(
+        conn.execute(
             update(D)
             .where(D.c.id == bindparam("did"), D.c.lease_owner == owner)
             .values(
@@ -573,12 +574,12 @@ async def mark_retry(
         )
 
 
-async def mark_final(
-    conn: AsyncConnection, rows: Sequence[tuple[int, str]], *, status: str, owner: str
+def mark_final(
+    conn: Connection, rows: Sequence[tuple[int, str]], *, status: str, owner: str
 ) -> None:
     """Close rows as failed, missed or cancelled, with the reason in ``last_error``."""
     if rows:
-        await conn.execute(
+        conn.execute(
             update(D)
             .where(D.c.id == bindparam("did"), D.c.lease_owner == owner)
             .values(status=status, last_error=bindparam("err"), lease_owner=None, lease_until=None),
@@ -586,25 +587,25 @@ async def mark_final(
         )
 
 
-async def set_unreachable(conn: AsyncConnection, reasons: Mapping[int, str]) -> None:
+def set_unreachable(conn: Connection, reasons: Mapping[int, str]) -> None:
     if reasons:
-        await conn.execute(
+        conn.execute(
             update(M).where(M.c.id == bindparam("mid")).values(unreachable=bindparam("why")),
             [{"mid": i, "why": why[:200]} for i, why in reasons.items()],
         )
 
 
-async def disable_workspaces(conn: AsyncConnection, reasons: Mapping[int, str]) -> None:
+def disable_workspaces(conn: Connection, reasons: Mapping[int, str]) -> None:
     if reasons:
-        await conn.execute(
+        conn.execute(
             update(W).where(W.c.id == bindparam("wid")).values(disabled_reason=bindparam("why")),
             [{"wid": i, "why": why[:200]} for i, why in reasons.items()],
         )
 
 
-async def cache_dm_channels(conn: AsyncConnection, channels: Mapping[int, str]) -> None:
+def cache_dm_channels(conn: Connection, channels: Mapping[int, str]) -> None:
     if channels:
-        await conn.execute(
+        conn.execute(
             update(M).where(M.c.id == bindparam("mid")).values(dm_channel=bindparam("ch")),
             [{"mid": i, "ch": ch[:64]} for i, ch in channels.items()],
         )

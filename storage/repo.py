@@ -32,6 +32,11 @@ class Store:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    @property
+    def bind(self) -> Any:
+        """The engine the sessions are bound to."""
+        return self._sessions.kw.get("bind")
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction that commits on success and rolls back on error."""

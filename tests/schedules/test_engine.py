@@ -500,7 +500,7 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
     clock.set(now)
     scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render)
     due = await read_due(services.store, now=now, plans=Plans(now), limit=100)
-    _, made = await write_due(services.store, due, now=now, claim=scheduler._claim_for(now))
+    _, made = await write_due(scheduler.writer, due, now=now, claim=scheduler._claim_for(now))
     assert made.created == 4 and sum(len(part.rows) for part in made.fresh) == 4
     ids = {row.member_id: row.id for row in await rows(services) if row.status == "claimed"}
 
@@ -512,12 +512,14 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
         scheduler.outlets,
         RenderCache(services, plain_render),
         writing=asyncio.Lock(),
+        writer=scheduler.writer,
         owner=scheduler.owner,
         lease=scheduler.lease,
         max_in_flight=4,
         max_attempts=3,
     )
     out = await dispatcher.deliver_fresh(made.fresh, now)
+    await scheduler.stop()
 
     assert [target.user for target, _ in inbox.got] == ["U1"]
     assert out.sent == [(ids[kept.id], "msg-1")]
