@@ -135,7 +135,7 @@ class Delivery(Base):
     """The durable outbox: one row per thing to send, created once per period.
 
     ``target`` names the recipient (``m:<member id>`` or ``c:<workspace id>:<channel>``)
-    and (target, kind, period_key) is unique, so a prompt, a nudge or a digest for a
+    and (kind, period_key, target) is unique, so a prompt, a nudge or a digest for a
     period is created once however many ticks or workers see it due. A claimed row
     carries a lease; if the worker dies, the lease expires and another tick sends it.
     """

@@ -3,14 +3,15 @@
 The scheduler's hot path moves 100,000 rows a minute at fan-out, so nothing here builds
 ORM objects per row, and per-row work is left to the database: due routines become
 outbox rows through ``INSERT … SELECT`` over chunks of routine ids, claims are
-``UPDATE … RETURNING``, and sends are recorded with one driver-level ``executemany``
-(SQLite) or one ``UPDATE … FROM unnest(…)`` (PostgreSQL). Id lists travel as a single
+``UPDATE … RETURNING``, and sends are recorded with one ``UPDATE … FROM json_each(…)``
+(SQLite) or ``UPDATE … FROM unnest(…)`` (PostgreSQL). Id lists travel as a single
 parameter (``json_each`` on SQLite, an array on PostgreSQL) rather than thousands of
-bound values. Every function takes an ``AsyncConnection``, so the caller decides what
-shares a transaction.
+bound values. Every function takes a connection, so the caller decides what shares a
+transaction: the fan-out's writes take a sync ``Connection`` so that a whole
+transaction can be handed to ``storage.writer`` in one call; the rest are async.
 
 Multi-worker safety on PostgreSQL comes from three things: the unique constraint on
-(target, kind, period_key) makes creating a row exactly-once whoever does it; a
+(kind, period_key, target) makes creating a row exactly-once whoever does it; a
 transaction-level advisory lock lets one worker at a time turn routines into rows (the
 others wait, then find those routines already advanced); and claims lock candidate rows
 with ``FOR UPDATE SKIP LOCKED`` so two workers never claim the same row. SQLite has no
