@@ -15,8 +15,11 @@ Three processes, so each measured one starts cold:
    content loaded, the APScheduler interval job running. Its first tick, at T on a
    simulated clock, turns the routines into outbox rows, claims them in batches, renders
    each through the core (``bot.prompts.render_delivery``, through the scheduler's render
-   cache) and hands it to a null adapter, then records it as sent. prompts/s is N over
-   that whole tick.
+   cache) and hands it to a null adapter, recording each send as a receipt; at its end
+   the tick folds the receipts into the rows. prompts/s is N over the time from the
+   tick's start until every prompt was handed over and its receipt written
+   (``handover_s``); ``tick_prompts_per_s`` is N over the whole tick, fold included
+   (``tick_s``).
 3. ``baseline``: reads the same members, adds one ``CronTrigger`` job per member to an
    ``AsyncIOScheduler`` with a ``MemoryJobStore`` and starts it (start-up ends there).
    To fire all jobs without waiting for T on the wall clock, each trigger is set to the
@@ -264,8 +267,10 @@ async def run_outbox(url: str, t0: float, members: int) -> dict[str, Any]:
         raise SystemExit(f"outbox sent {report.sent} (outlet saw {outlet.count}) of {members}")
     return {
         "startup_s": startup,
+        "handover_s": report.handed_over_s,
         "tick_s": report.elapsed_s,
-        "prompts_per_s": members / report.elapsed_s,
+        "prompts_per_s": members / report.handed_over_s,
+        "tick_prompts_per_s": members / report.elapsed_s,
         "sent": report.sent,
         "renderings": report.rendered,
         "rss_start_mb": rss_start,

@@ -406,7 +406,7 @@ class Dispatcher:
         sent_at = self.services.clock.now()
 
         def transaction(conn: Connection) -> None:
-            outbox.mark_sent(conn, out.sent, sent_at=sent_at)
+            outbox.record_sent(conn, out.sent, sent_at=sent_at)
             outbox.cache_dm_channels(conn, out.dm_channels)
             outbox.mark_retry(conn, out.retry, owner=self.owner)
             for status in ("failed", "missed", "cancelled"):

@@ -77,6 +77,9 @@ class TickReport:
     cancelled: int = 0
     #: Distinct renderings built (the rest were shared).
     rendered: int = 0
+    #: From the start of the tick until every prompt was handed over and its receipt
+    #: written; ``elapsed_s`` adds folding the receipts into their rows.
+    handed_over_s: float = 0.0
     elapsed_s: float = 0.0
 
     def add(self, out: Outcomes) -> None:
@@ -260,6 +263,9 @@ class Scheduler:
                 while jobs := await self._claim(now):
                     report.claimed += len(jobs)
                     report.add(await dispatcher.deliver(jobs, now))
+            report.handed_over_s = perf_counter() - started
+            async with self._writing:
+                await self.writer.run(outbox.fold_receipts)
             report.rendered = cache.misses
             report.elapsed_s = perf_counter() - started
             return report

@@ -57,13 +57,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
 
-from storage.models import Delivery, Member, Routine, Workspace
+from storage.models import Delivery, DeliveryReceipt, Member, Routine, Workspace
 from storage.types import UTCDateTime
 
 R = cast(Table, Routine.__table__)
 D = cast(Table, Delivery.__table__)
 M = cast(Table, Member.__table__)
 W = cast(Table, Workspace.__table__)
+RECEIPT = cast(Table, DeliveryReceipt.__table__)
 
 _ROUTINE_MEMBERS = R.join(M, M.c.id == R.c.member_id).join(W, W.c.id == M.c.workspace_id)
 #: A member the outbox may write to: not paused, reachable, workspace still installed.
@@ -475,7 +476,9 @@ async def claim(
     database's write lock).
     """
     on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(claim.platforms)))
-    expired = and_(IS_CLAIMED, D.c.lease_until < now)
+    # A row with a receipt was sent; its lease may have run out before the fold.
+    receipted = select(RECEIPT.c.delivery_id).where(RECEIPT.c.delivery_id == D.c.id).exists()
+    expired = and_(IS_CLAIMED, D.c.lease_until < now, ~receipted)
     pending = and_(IS_PENDING, D.c.not_before <= now)
     claimed: list[Row[Any]] = []
     for condition, order in ((expired, D.c.lease_until), (pending, D.c.not_before)):
@@ -524,35 +527,55 @@ async def workspaces(conn: AsyncConnection, workspace_ids: Sequence[int]) -> lis
     return list(rows.all())
 
 
-def mark_sent(conn: Connection, sent: Sequence[tuple[int, str]], *, sent_at: datetime) -> None:
-    """Record sends, whatever the lease says: the message is out, that is a fact.
+def record_sent(conn: Connection, sent: Sequence[tuple[int, str]], *, sent_at: datetime) -> None:
+    """Record sends as receipts (``storage.models.DeliveryReceipt``), whatever the
+    lease says: the message is out, that is a fact. :func:`fold_receipts` later makes
+    them ``sent`` rows.
 
     The hottest write of a fan-out, so it is one statement with the batch as one
-    parameter (``UPDATE … FROM unnest`` on PostgreSQL, ``UPDATE … FROM json_each`` on
-    SQLite) rather than an executemany: no per-row parameter handling, and on SQLite one
-    step that releases the GIL for the whole batch instead of 5,000 that each have to win
-    it back from a busy event loop.
+    parameter (``unnest`` on PostgreSQL, ``json_each`` on SQLite) and it only appends:
+    the receipt's key is the delivery id, which grows with every chunk.
     """
     if not sent:
         return
     dialect = conn.dialect
     if dialect.name == "postgresql":
         conn.exec_driver_sql(
-            "UPDATE delivery SET status = 'sent', sent_at = $1, platform_message_id = v.mid,"
-            " lease_owner = NULL, lease_until = NULL, last_error = NULL"
-            " FROM unnest($2::integer[], $3::varchar[]) AS v(id, mid)"
-            " WHERE delivery.id = v.id",
+            "INSERT INTO delivery_receipt (delivery_id, sent_at, platform_message_id)"
+            " SELECT v.id, $1, v.mid FROM unnest($2::integer[], $3::varchar[]) AS v(id, mid)"
+            " ON CONFLICT DO NOTHING",
             (sent_at, [i for i, _ in sent], [m[:120] for _, m in sent]),
         )
         return
-    as_stored = D.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    as_stored = RECEIPT.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
     stamp = as_stored(sent_at) if as_stored else sent_at
     conn.exec_driver_sql(
-        "UPDATE delivery SET status = 'sent', sent_at = ?, platform_message_id = sent.value,"
-        " lease_owner = NULL, lease_until = NULL, last_error = NULL"
-        " FROM json_each(?) AS sent WHERE delivery.id = CAST(sent.key AS INTEGER)",
+        "INSERT INTO delivery_receipt (delivery_id, sent_at, platform_message_id)"
+        " SELECT CAST(sent.key AS INTEGER), ?, sent.value FROM json_each(?) AS sent"
+        " WHERE true ON CONFLICT DO NOTHING",
         (stamp, json.dumps({str(i): m[:120] for i, m in sent})),
     )
+
+
+def fold_receipts(conn: Connection) -> None:
+    """Turn every receipt into its row's ``sent`` status and drop it: what recording a
+    send on the row did, done once the fan-out's prompts are out. On PostgreSQL the
+    receipts are deleted and folded in one statement, so a receipt another worker adds
+    meanwhile waits for the next fold; SQLite's writer holds the database throughout."""
+    done = (
+        "UPDATE delivery SET status = 'sent', sent_at = r.sent_at,"
+        " platform_message_id = r.platform_message_id, lease_owner = NULL,"
+        " lease_until = NULL, last_error = NULL"
+    )
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "WITH r AS (DELETE FROM delivery_receipt RETURNING *) "
+            + done
+            + " FROM r WHERE delivery.id = r.delivery_id"
+        )
+        return
+    conn.exec_driver_sql(done + " FROM delivery_receipt AS r WHERE delivery.id = r.delivery_id")
+    conn.exec_driver_sql("DELETE FROM delivery_receipt")
 
 
 def mark_retry(

@@ -44,7 +44,7 @@ from bot.prompts import (
 )
 from bot.reply import Button, Field, Form, FormField, Option, Reply, Section
 from bot.router import Router
-from storage.models import CheckIn, Delivery
+from storage.models import CheckIn, Delivery, DeliveryReceipt
 from storage.repo import Store
 
 router = Router()
@@ -181,7 +181,11 @@ async def asked_periods(store: Store, member_id: int, cadence: str) -> set[str]:
             select(Delivery.period_key).where(
                 Delivery.member_id == member_id,
                 Delivery.kind.in_((f"prompt:{cadence}", f"snooze:{cadence}")),
-                Delivery.sent_at.is_not(None),
+                or_(
+                    Delivery.sent_at.is_not(None),
+                    # Sent, still a receipt until the tick folds it into the row.
+                    Delivery.id.in_(select(DeliveryReceipt.delivery_id)),
+                ),
             )
         )
         return set(rows)

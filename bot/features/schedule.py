@@ -29,7 +29,7 @@ from bot.reply import Field, Reply, Section
 from bot.router import Router
 from schedules import routines as engine
 from schedules.timing import is_valid_timezone, parse_hhmm
-from storage.models import Delivery, Member, Routine
+from storage.models import Delivery, DeliveryReceipt, Member, Routine
 from storage.repo import Store
 
 router = Router()
@@ -318,21 +318,25 @@ async def export_sections(ctx: Ctx) -> dict[str, Any]:
     """``deliveries`` for ``/mentor export``: every outbox row addressed to the member,
     with its kind, period and when it was sent (null when it was not, e.g. missed)."""
     async with ctx.store.session() as s:
-        rows = await s.scalars(
-            select(Delivery)
+        # A send still a receipt (the tick folds receipts at its end) counts as sent.
+        rows = await s.execute(
+            select(Delivery, DeliveryReceipt.sent_at)
+            .outerjoin(DeliveryReceipt, DeliveryReceipt.delivery_id == Delivery.id)
             .where(Delivery.member_id == ctx.member.id)
             .order_by(Delivery.due_at, Delivery.id)
         )
-        deliveries = [
-            {
-                "kind": row.kind,
-                "period": row.period_key,
-                "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-                "due_at": row.due_at.isoformat(),
-                "status": row.status,
-            }
-            for row in rows
-        ]
+        deliveries = []
+        for row, receipt in rows:
+            sent_at = row.sent_at or receipt
+            deliveries.append(
+                {
+                    "kind": row.kind,
+                    "period": row.period_key,
+                    "sent_at": sent_at.isoformat() if sent_at else None,
+                    "due_at": row.due_at.isoformat(),
+                    "status": "sent" if receipt else row.status,
+                }
+            )
     return {"deliveries": deliveries}
 
 

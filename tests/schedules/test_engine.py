@@ -487,10 +487,12 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
     """At fan-out the sender reads the members of rows just created on its own
     connection, after the writer committed: a member who paused, became unreachable
     or was deleted in between gets nothing, and each row ends with the reason."""
+    from bot.features.checkin import asked_periods
     from schedules.dispatch import Dispatcher
     from schedules.materialise import read_due, write_due
     from schedules.plans import Plans
     from schedules.render import RenderCache
+    from storage import outbox
     from storage.privacy import delete_member
 
     kept, paused, gone, closed = [
@@ -519,6 +521,10 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
         max_attempts=3,
     )
     out = await dispatcher.deliver_fresh(made.fresh, now)
+    # The send is recorded as a receipt; the tick folds it into the row at its end.
+    assert {row.member_id: row.status for row in await rows(services)}[kept.id] == "claimed"
+    assert await asked_periods(services.store, kept.id, "daily") == {"2027-03-01"}
+    await scheduler.writer.run(outbox.fold_receipts)
     await scheduler.stop()
 
     assert [target.user for target, _ in inbox.got] == ["U1"]

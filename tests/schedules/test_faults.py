@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import func, select
+
 from bot.context import Services
+from storage.models import DeliveryReceipt
 from tests.schedules.helpers import Workers, add_member, at, rows
 
 
@@ -52,6 +55,27 @@ async def test_crash_after_send_before_record_duplicates_at_most_once(
     per_row = Counter(workers.lines("sent"))
     assert per_row == {(f"U{i}", "prompt:daily", "2027-03-01"): 2 for i in range(3)}
     assert {(r.status, r.attempts) for r in await rows(services)} == {("sent", 2)}
+
+
+async def test_crash_after_receipts_before_the_fold_sends_nothing_again(
+    services: Services, workers: Workers
+) -> None:
+    for i in range(3):
+        await add_member(services, f"U{i}")
+    first = await workers.start("2027-03-01T09:00", "--mode", "hang-before-fold")
+    await workers.kill_when(first, "fold", 1)
+    assert len(workers.lines("sent")) == 3
+    assert {r.status for r in await rows(services)} == {"claimed"}
+    async with services.store.session() as s:
+        assert await s.scalar(select(func.count()).select_from(DeliveryReceipt)) == 3
+
+    later = await workers.run("2027-03-01T09:02:01")  # every lease has run out
+    assert later["claimed"] == 0 and len(workers.lines("sent")) == 3
+    done = await rows(services)
+    assert {(r.status, r.attempts) for r in done} == {("sent", 1)}
+    assert all(r.sent_at == at("2027-03-01T09:00") for r in done)
+    async with services.store.session() as s:
+        assert await s.scalar(select(func.count()).select_from(DeliveryReceipt)) == 0
 
 
 async def test_after_downtime_each_routine_is_sent_once_or_recorded_as_missed(

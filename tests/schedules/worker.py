@@ -11,6 +11,8 @@ processes can share the file). ``--mode`` chooses where the process stops:
   the message (the test kills it there: a crash after claim, before send).
 * ``hang-after-send``: writes ``sent …`` and blocks forever, before the worker can
   record the send (the test kills it there: a crash after send, before record).
+* ``hang-before-fold``: sends and records receipts, then writes ``fold …`` and blocks
+  forever where the tick would fold the receipts into their rows (a crash there).
 
 ``--run once`` ticks once and exits; ``drain`` ticks until a tick claims nothing;
 ``serve`` starts the APScheduler job and runs until killed. ``--ready FILE`` writes
@@ -25,7 +27,8 @@ import argparse
 import asyncio
 import json
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from bot.context import Services
 from bot.delivery import Sent, Target
 from bot.reply import Reply
 from schedules.engine import Scheduler, TickReport
+from storage import outbox
 from storage.db import create_engine, sessionmaker
 from storage.repo import Store
 
@@ -80,6 +84,19 @@ class FileOutlet:
         return Sent(message_id=f"{os.getpid()}-{self.count}")
 
 
+def hang_before_fold(out: Path) -> Callable[[Any], None]:
+    def fold(_conn: Any) -> None:
+        fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"fold {os.getpid()} - - -\n".encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        time.sleep(3600)  # in the writer's thread, inside its transaction
+
+    return fold
+
+
 async def plain(services: Services, delivery: Any, member: Any) -> list[Reply]:
     return [Reply(text=f"{delivery.kind} {delivery.period_key}")]
 
@@ -90,6 +107,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     services = Services(
         store=Store(sessionmaker(engine)), content=load_library(), clock=SimClock(now)
     )
+    if args.mode == "hang-before-fold":
+        outbox.fold_receipts = hang_before_fold(Path(args.out))
     scheduler = Scheduler(
         services,
         outlets={"console": FileOutlet(Path(args.out), args.mode, args.delay)},
@@ -130,7 +149,9 @@ if __name__ == "__main__":
     parser.add_argument("--now", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument(
-        "--mode", default="normal", choices=("normal", "hang-before-send", "hang-after-send")
+        "--mode",
+        default="normal",
+        choices=("normal", "hang-before-send", "hang-after-send", "hang-before-fold"),
     )
     parser.add_argument("--run", default="once", choices=("once", "drain", "serve"))
     parser.add_argument("--batch", type=int, default=5000)
