@@ -101,6 +101,19 @@ def id_in(column: ColumnElement[int], ids: Sequence[int], dialect: str) -> Colum
     return column.in_(values.scalar_subquery())
 
 
+def _by_id(column: ColumnElement[Any], conn: Connection) -> ColumnElement[Any]:
+    """``column`` as a filter SQLite checks on the rows it finds by id rather than
+    searches with: given ``id IN (…) AND next_due_at = ?``, its planner probes
+    ``ix_routine_next_due_at`` (next_due_at, id) once per id and then reads the row
+    anyway; SQLite's unary ``+`` keeps the column out of index choice, so each routine
+    is one primary-key lookup (about a fifth less time for the insert and the advance,
+    measured). PostgreSQL has no unary ``+`` for timestamps, and plans this well."""
+    if conn.dialect.name != "sqlite":
+        return column
+    table = cast(Table, column.table).name
+    return literal_column(f"+{table}.{column.name}", type_=column.type)
+
+
 def member_target(member_id: int) -> str:
     return f"m:{member_id}"
 
@@ -341,7 +354,7 @@ def create_routine_deliveries(
             literal(now, _UTC),
         )
         .select_from(_ROUTINE_MEMBERS)
-        .where(in_chunk, R.c.enabled == true(), R.c.next_due_at == was_due, _ELIGIBLE)
+        .where(in_chunk, R.c.enabled == true(), _by_id(R.c.next_due_at, conn) == was_due, _ELIGIBLE)
     )
     columns = [
         "workspace_id",
@@ -429,7 +442,10 @@ def advance_routines(
     period is skipped, not queued."""
     conn.execute(
         update(R)
-        .where(id_in(R.c.id, routine_ids, conn.dialect.name), R.c.next_due_at == was_due)
+        .where(
+            id_in(R.c.id, routine_ids, conn.dialect.name),
+            _by_id(R.c.next_due_at, conn) == was_due,
+        )
         .values(next_due_at=next_due_at)
     )
 
