@@ -131,6 +131,7 @@ class Scheduler:
         #: process is the only writer (see ``_fan_out``).
         self._read_ahead = False
         self._writer: Writer | None = None
+        self._folded = False
         self._aps: AsyncIOScheduler | None = None
         self._running: asyncio.Task[Any] | None = None
         #: The last scheduled tick's report: for health checks and the benchmark.
@@ -264,8 +265,12 @@ class Scheduler:
                     report.claimed += len(jobs)
                     report.add(await dispatcher.deliver(jobs, now))
             report.handed_over_s = perf_counter() - started
-            async with self._writing:
-                await self.writer.run(outbox.fold_receipts)
+            # Receipts are written only by sends; a scheduler's first tick also folds
+            # any left by a process that died before its fold.
+            if report.sent or not self._folded:
+                async with self._writing:
+                    await self.writer.run(outbox.fold_receipts)
+                self._folded = True
             report.rendered = cache.misses
             report.elapsed_s = perf_counter() - started
             return report
