@@ -234,7 +234,10 @@ class Dispatcher:
             key = render_key(job, inputs)
             replies = cache.get(key)
             if replies is None:
-                space = spaces.get(wid)
+                # Any workspace of the group will do: the rendering does not depend on it
+                # (the render cache's contract); rows whose workspace is gone are
+                # cancelled one by one below.
+                space = next((spaces[row[2]] for row in rows if row[2] in spaces), None)
                 if space is None:
                     cancelled.extend((row[0], "workspace gone") for row in rows)
                     continue

@@ -14,11 +14,14 @@ Each tick, with ``now`` read once from ``services.clock``:
    on PostgreSQL, so several workers can share the outbox).
 4. Claimed rows are rendered through the core, handed to the outlet of their
    workspace's platform with bounded concurrency, and their outcomes recorded
-   (``schedules.dispatch``).
+   (``schedules.dispatch``): sends as receipts, which the tick folds into ``sent``
+   rows at its end (``storage.outbox.fold_receipts``).
 
 Faults: a worker that dies after claiming leaves rows whose lease expires, and a later
 tick (any worker) sends them; one that dies after sending and before recording causes
-at most one duplicate of that row, because the next claim sends and records it. Claims
+at most one duplicate of that row, because the next claim sends and records it; one
+that dies after writing receipts and before folding them sends nothing again, since a
+row with a receipt is never claimed, and the next tick folds them. Claims
 count as attempts, so a row that kills its worker every time is given up after
 ``policy.MAX_ATTEMPTS``.
 """

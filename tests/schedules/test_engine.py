@@ -16,7 +16,7 @@ from bot.errors import PlatformUnreachable
 from bot.mentor import Mentor
 from schedules import policy
 from schedules.engine import Scheduler
-from storage.models import Delivery, Member
+from storage.models import Delivery, Member, Workspace
 from tests.conftest import Chat, make_actor
 from tests.schedules.helpers import (
     MONDAY_8AM,
@@ -498,17 +498,24 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
     kept, paused, gone, closed = [
         await add_member(services, user) for user in ("U1", "U2", "U3", "U4")
     ]
+    elsewhere = await add_member(services, "U5", workspace="W2")
     now = at("2027-03-01T09:00")
     clock.set(now)
     scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render)
     due = await read_due(services.store, now=now, plans=Plans(now), limit=100)
     _, made = await write_due(scheduler.writer, due, now=now, claim=scheduler._claim_for(now))
-    assert made.created == 4 and sum(len(part.rows) for part in made.fresh) == 4
+    assert made.created == 5 and sum(len(part.rows) for part in made.fresh) == 5
     ids = {row.member_id: row.id for row in await rows(services) if row.status == "claimed"}
 
     await services.store.update_member(paused.id, paused=True)
     await services.store.update_member(closed.id, unreachable="DMs closed")
     await delete_member(services.store, gone.id)
+    async with services.store.session() as s:
+        await s.execute(
+            update(Workspace)
+            .where(Workspace.id == elsewhere.workspace_id)
+            .values(disabled_reason="uninstalled")
+        )
     dispatcher = Dispatcher(
         services,
         scheduler.outlets,
@@ -534,6 +541,7 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
             (ids[paused.id], "member paused"),
             (ids[closed.id], "member unreachable: DMs closed"),
             (ids[gone.id], "member gone"),
+            (ids[elsewhere.id], "workspace disabled: uninstalled"),
         ]
     )
     status = {row.member_id: (row.status, row.last_error) for row in await rows(services)}
@@ -541,4 +549,5 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
         kept.id: ("sent", None),
         paused.id: ("cancelled", "member paused"),
         closed.id: ("cancelled", "member unreachable: DMs closed"),
+        elsewhere.id: ("cancelled", "workspace disabled: uninstalled"),
     }
