@@ -99,6 +99,15 @@ class Fresh(NamedTuple):
     rows: list[list[int]]
 
 
+class Addresses(NamedTuple):
+    """The members of a chunk of fresh rows, as :meth:`Dispatcher.look_up` read them:
+    groups of (paused, unreachable, render inputs, [member id, workspace id, external
+    user, dm channel] per member), and the workspaces by id."""
+
+    groups: list[tuple[bool, str | None, tuple[Any, ...], list[list[Any]]]]
+    spaces: dict[int, Space]
+
+
 @dataclass
 class Outcomes:
     """One batch's results, written in one transaction."""
@@ -169,6 +178,12 @@ class Dispatcher:
         and record what happened: the same outcomes as :meth:`deliver`, with members
         read grouped by their render inputs, so that checking and rendering happen
         once per group and each row is only addressed."""
+        return await self.send_fresh(fresh, await self.look_up(fresh), now)
+
+    async def look_up(self, fresh: Sequence[Fresh]) -> Addresses:
+        """Read the members of fresh rows (grouped, see ``outbox.fresh_members``) and
+        their workspaces, on a connection of its own. The fan-out does this for one
+        chunk while the previous one is sent."""
         wanted = list({mid for part in fresh for _, mid in part.rows})
         async with self.services.store.session() as s:
             conn = await s.connection()
@@ -181,10 +196,17 @@ class Dispatcher:
                 row.id: Space._make(row)
                 for row in await outbox.workspaces(conn, list(workspace_ids))
             }
+        return Addresses(groups, spaces)
+
+    async def send_fresh(
+        self, fresh: Sequence[Fresh], addresses: Addresses, now: datetime
+    ) -> Outcomes:
+        """The rest of :meth:`deliver_fresh`, once :meth:`look_up` has read the rows'
+        members: check, render, send, record."""
         out = Outcomes()
         ready: list[_Sendable] = []
         for part in fresh:
-            await self._prepare_fresh(part, groups, spaces, now, out, ready)
+            await self._prepare_fresh(part, addresses.groups, addresses.spaces, now, out, ready)
         return await self._send_and_record(ready, out)
 
     async def _send_and_record(self, ready: list[_Sendable], out: Outcomes) -> Outcomes:

@@ -49,7 +49,7 @@ from sqlalchemy.orm import configure_mappers
 from bot.context import Services
 from bot.delivery import Outlet
 from schedules import policy
-from schedules.dispatch import Dispatcher, Fresh, Job, Outcomes
+from schedules.dispatch import Addresses, Dispatcher, Fresh, Job, Outcomes
 from schedules.materialise import Due, plan_due, read_due, write_due
 from schedules.plans import Plans
 from schedules.render import Render, RenderCache, default_render
@@ -342,16 +342,26 @@ class Scheduler:
                 limit = self.batch_size
             await chunks.put(None)
 
-        async def send() -> None:
+        # Members are read for chunk N+1 while chunk N is checked, rendered and sent.
+        addressed: asyncio.Queue[tuple[list[Fresh], Addresses] | None] = asyncio.Queue(1)
+
+        async def look_up() -> None:
             while (fresh := await chunks.get()) is not None:
+                await addressed.put((fresh, await dispatcher.look_up(fresh)))
+            await addressed.put(None)
+
+        async def send() -> None:
+            while (item := await addressed.get()) is not None:
+                fresh, addresses = item
                 report.claimed += sum(len(part.rows) for part in fresh)
-                report.add(await dispatcher.deliver_fresh(fresh, now))
+                report.add(await dispatcher.send_fresh(fresh, addresses, now))
 
         try:
             async with asyncio.TaskGroup() as group:
                 if self._read_ahead:
                     group.create_task(read())
                 group.create_task(write())
+                group.create_task(look_up())
                 group.create_task(send())
         except BaseExceptionGroup as failed:
             # Callers of tick() expect the error itself, not a group of one.
