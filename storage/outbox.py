@@ -173,6 +173,16 @@ CLAIM_COLUMNS = (
 )
 
 
+#: A member's inputs to a rendering, in the order of ``schedules.dispatch.RENDER_INPUTS``.
+RENDER_COLUMNS = (
+    M.c.language,
+    M.c.level,
+    M.c.track,
+    M.c.timezone,
+    M.c.digest_opt_in,
+    cast_(M.c.diet_sources, Text).label("diet_sources"),
+)
+
 #: In the order of ``schedules.dispatch.Recipient``; render inputs last.
 RECIPIENT_COLUMNS = (
     M.c.id,
@@ -182,12 +192,7 @@ RECIPIENT_COLUMNS = (
     M.c.dm_channel,
     M.c.paused,
     M.c.unreachable,
-    M.c.language,
-    M.c.level,
-    M.c.track,
-    M.c.timezone,
-    M.c.digest_opt_in,
-    cast_(M.c.diet_sources, Text).label("diet_sources"),
+    *RENDER_COLUMNS,
 )
 
 
@@ -390,18 +395,8 @@ def create_routine_deliveries(
     return created, conn.scalar(mine)
 
 
-#: A member's inputs to a rendering, in the order of ``schedules.dispatch.RENDER_INPUTS``.
-RENDER_COLUMNS = (
-    M.c.language,
-    M.c.level,
-    M.c.track,
-    M.c.timezone,
-    M.c.digest_opt_in,
-    cast_(M.c.diet_sources, Text).label("diet_sources"),
-)
-
 #: What the sender needs of a fresh row's member besides the render inputs, in the
-#: order of ``schedules.dispatch.FreshMember``.
+#: order of the member lists of ``schedules.dispatch.Addresses``.
 ADDRESS_COLUMNS = (M.c.id, M.c.workspace_id, M.c.external_user, M.c.dm_channel)
 
 
