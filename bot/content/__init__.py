@@ -4,6 +4,11 @@ Loading checks three things a translator can get wrong and a reader would notice
 the same keys (and list lengths) in every language, the same ``{placeholders}`` in each
 template, and every CONTENT_MAP id covered in every language. Failing at start-up is
 cheaper than a member meeting a half-translated page.
+
+A UI template that counts something is a mapping of CLDR plural categories
+(``one: "{count} source"``, ``other: "{count} sources"``); ``Pack.t(key, count=n)``
+picks the form with Babel's plural rules for the pack's language, so English gets
+"1 source" and "2 sources" and Vietnamese, which does not inflect, needs only ``other``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
 from pydantic import ValidationError
 
 from bot.content import schema
@@ -25,8 +31,26 @@ LANGUAGES: tuple[str, ...] = ("en", "vi")
 DEFAULT_LANGUAGE = "en"
 
 
+#: The CLDR plural categories a plural template may name; ``other`` is required.
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+
+
 class ContentError(Exception):
     """A content pack is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A template with one form per CLDR plural category, chosen by ``count``."""
+
+    forms: Mapping[str, str]
+
+    def pick(self, locale: Locale, count: object) -> str:
+        category = locale.plural_form(count) if isinstance(count, int | float) else "other"
+        return self.forms.get(category) or self.forms["other"]
+
+
+Template = str | Plural
 
 
 @dataclass(frozen=True)
@@ -34,7 +58,7 @@ class Pack:
     """One language's validated content."""
 
     lang: str
-    ui: Mapping[str, str]
+    ui: Mapping[str, Template]
     levels: schema.LevelsFile
     assess: schema.AssessFile
     tracks: schema.TracksFile
@@ -52,7 +76,16 @@ class Pack:
         than showing the member a raw key.
         """
         template = self.ui[key]
+        if isinstance(template, Plural):
+            if "count" not in values:
+                raise KeyError(f"{key} is a plural template: pass count=")
+            template = template.pick(_locale(self.lang), values["count"])
         return template.format(**values) if values else template
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
 
 
 @dataclass(frozen=True)
@@ -76,24 +109,43 @@ def _read_yaml(path: Path) -> Any:
         raise ContentError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def _load_ui(folder: Path) -> dict[str, str]:
+def _load_ui(folder: Path) -> dict[str, Template]:
     """Merge every ``ui/*.yaml`` of a language into one flat key -> template mapping.
 
     The UI is split by feature so that features can be added without editing one big
     file; a key defined twice is an error rather than a silent override.
     """
-    ui: dict[str, str] = {}
+    ui: dict[str, Template] = {}
     for path in sorted((folder / "ui").glob("*.yaml")):
         data = _read_yaml(path) or {}
         if not isinstance(data, dict):
             raise ContentError(f"{path}: expected a mapping of key: text")
         for key, value in data.items():
-            if not isinstance(value, str):
+            if isinstance(value, dict):
+                value = _plural(path, str(key), value)
+            elif not isinstance(value, str):
                 raise ContentError(f"{path}: {key} must be a string")
             if key in ui:
                 raise ContentError(f"{path}: {key} is already defined in another ui file")
             ui[str(key)] = value
     return ui
+
+
+def _plural(path: Path, key: str, forms: dict[Any, Any]) -> Plural:
+    names = {str(k) for k in forms}
+    if "other" not in names or not names <= PLURAL_CATEGORIES:
+        raise ContentError(
+            f"{path}: {key}: a plural template names CLDR categories "
+            f"({', '.join(sorted(PLURAL_CATEGORIES))}) and always 'other'"
+        )
+    if not all(isinstance(v, str) for v in forms.values()):
+        raise ContentError(f"{path}: {key}: every plural form must be a string")
+    return Plural(forms={str(k): v for k, v in forms.items()})
+
+
+def template_texts(template: Template) -> tuple[str, ...]:
+    """Every text a template can render (each plural form)."""
+    return tuple(template.forms.values()) if isinstance(template, Plural) else (template,)
 
 
 def load_pack(lang: str, root: Path = CONTENT_DIR) -> Pack:
@@ -127,12 +179,13 @@ def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, node
 
 
-def placeholders(template: str) -> frozenset[str]:
-    """The ``{names}`` a template expects (format specs ignored)."""
+def placeholders(template: Template) -> frozenset[str]:
+    """The ``{names}`` a template expects (format specs ignored; every plural form)."""
     try:
         return frozenset(
             name.split(".")[0].split("[")[0]
-            for _, name, _, _ in string.Formatter().parse(template)
+            for text in template_texts(template)
+            for _, name, _, _ in string.Formatter().parse(text)
             if name
         )
     except ValueError as exc:
@@ -181,7 +234,7 @@ def check_library(packs: Mapping[str, Pack], ids: list[str]) -> list[str]:
             problems.append(f"{lang}: {key} is not in {DEFAULT_LANGUAGE}")
         for key in sorted(base_leaves.keys() & leaves.keys()):
             a, b = base_leaves[key], leaves[key]
-            if isinstance(a, str) and isinstance(b, str):
+            if isinstance(a, str | Plural) and isinstance(b, str | Plural):
                 pa, pb = placeholders(a), placeholders(b)
                 if pa != pb:
                     problems.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -222,13 +223,43 @@ def streaks(answered: set[str], asked: set[str], current: str) -> tuple[int, int
     return run, best
 
 
-def mix(checkins: Iterable[CheckIn], *, start: date, end: date) -> Counter[str]:
-    """Activity counts per 70/20/10 bucket for check-ins whose period overlaps the window.
+@dataclass
+class Mix:
+    """Minutes per 70/20/10 bucket over a window, and how many check-ins gave none.
 
-    Counts, not minutes: minutes are optional, and mixing answered and unanswered
-    durations would weigh the members who type them more than the ones who don't.
+    70/20/10 is a split of *time*: a 15-minute read must not weigh as much as a week of
+    building. A check-in's minutes are shared equally among its activities (built and
+    read in 60 minutes: 30 each). A check-in answered with buttons only has no minutes;
+    it is counted in ``without_minutes`` so the reply can say it was left out, rather
+    than guessing a duration for it.
     """
-    counts: Counter[str] = Counter({bucket: 0 for bucket in TARGETS})
+
+    minutes: Counter[str] = field(default_factory=Counter)
+    without_minutes: int = 0
+
+    @property
+    def total(self) -> float:
+        return sum(self.minutes.values())
+
+    def add(self, row: CheckIn) -> dict[str, float]:
+        """Count one check-in; return the minutes it added per bucket."""
+        buckets = [BUCKETS[a] for a in row.activities or [] if a in BUCKETS]
+        if not buckets:
+            return {}
+        if not row.minutes:
+            self.without_minutes += 1
+            return {}
+        added: dict[str, float] = {}
+        for bucket in buckets:
+            added[bucket] = added.get(bucket, 0.0) + row.minutes / len(buckets)
+        for bucket, value in added.items():
+            self.minutes[bucket] += value
+        return added
+
+
+def mix(checkins: Iterable[CheckIn], *, start: date, end: date) -> Mix:
+    """Minutes per 70/20/10 bucket for check-ins whose period overlaps the window."""
+    tally = Mix(minutes=Counter({bucket: 0.0 for bucket in TARGETS}))
     for row in checkins:
         try:
             first = period_start(row.cadence, row.period_key)
@@ -237,19 +268,16 @@ def mix(checkins: Iterable[CheckIn], *, start: date, end: date) -> Counter[str]:
             continue
         if last < start or first > end:
             continue
-        for activity in row.activities or []:
-            bucket = BUCKETS.get(activity)
-            if bucket:
-                counts[bucket] += 1
-    return counts
+        tally.add(row)
+    return tally
 
 
-def percentages(counts: Mapping[str, int]) -> dict[str, int]:
+def percentages(amounts: Mapping[str, float]) -> dict[str, int]:
     """Whole percentages that add up to 100 (largest remainder), so the lines agree."""
-    total = sum(counts.values())
+    total = sum(amounts.values())
     if not total:
         return {bucket: 0 for bucket in TARGETS}
-    exact = {b: counts.get(b, 0) * 100 / total for b in TARGETS}
+    exact = {b: amounts.get(b, 0) * 100 / total for b in TARGETS}
     result = {b: int(v) for b, v in exact.items()}
     leftover = 100 - sum(result.values())
     for b in sorted(TARGETS, key=lambda b: exact[b] - result[b], reverse=True)[:leftover]:
@@ -552,20 +580,28 @@ async def streak_sections(ctx: Ctx) -> list[Section]:
 
 
 async def mix_sections(ctx: Ctx) -> list[Section]:
-    """The last four weeks (28 local days, today included) against 70/20/10."""
+    """The last four weeks (28 local days, today included) against 70/20/10, in minutes."""
     end = local_now(ctx).date()
     start = end - timedelta(days=MIX_DAYS - 1)
     rows = await recent_checkins(ctx.store, ctx.member.id, since=start)
-    counts = mix(rows, start=start, end=end)
-    total = sum(counts.values())
+    tally = mix(rows, start=start, end=end)
     title = ctx.t("stats.mix_title")
-    if not total:
-        return [Section(title=title, text=ctx.t("stats.mix_empty"))]
-    shares = percentages(counts)
+    unmeasured = (
+        ctx.t("stats.mix_unmeasured", count=tally.without_minutes) if tally.without_minutes else ""
+    )
+    if not tally.total:
+        empty = ctx.t("stats.mix_no_minutes" if tally.without_minutes else "stats.mix_empty")
+        return [Section(title=title, text="\n".join(filter(None, (empty, unmeasured))))]
+    shares = percentages(tally.minutes)
     fields = tuple(
         Field(
             ctx.t(f"stats.bucket.{bucket}"),
-            ctx.t("stats.mix_line", percent=shares[bucket], target=target),
+            ctx.t(
+                "stats.mix_line",
+                percent=shares[bucket],
+                target=target,
+                minutes=round(tally.minutes[bucket]),
+            ),
         )
         for bucket, target in TARGETS.items()
     )
@@ -575,10 +611,15 @@ async def mix_sections(ctx: Ctx) -> list[Section]:
         if TARGETS[short] - shares[short] >= ADVICE_GAP
         else "stats.advice.balanced"
     )
-    basis = ctx.t("stats.mix_basis", count=total, start=start.isoformat(), end=end.isoformat())
+    basis = ctx.t(
+        "stats.mix_basis",
+        count=round(tally.total),
+        start=start.isoformat(),
+        end=end.isoformat(),
+    )
     return [
         Section(title=title, fields=fields),
-        Section(text=f"{basis}\n{ctx.t(advice)}"),
+        Section(text="\n".join(filter(None, (basis, unmeasured, ctx.t(advice))))),
     ]
 
 

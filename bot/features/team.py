@@ -78,7 +78,10 @@ class Digest:
     members: int = 0
     active: int = 0
     checkins: int = 0
+    #: Minutes per 70/20/10 bucket (the mix is a share of time, not of check-ins).
     counts: Counter[str] = field(default_factory=Counter)
+    minutes: int = 0
+    without_minutes: int = 0
     shares: dict[str, int] = field(default_factory=dict)
     papers: int = 0
     posts: int = 0
@@ -114,10 +117,11 @@ def month_weeks(month: str) -> list[str]:
     return weeks
 
 
-def focus_of(shares: dict[str, int], total: int, posts: int) -> str:
-    """What the team did least against 70/20/10; sharing when the mix is fine."""
-    if not total:
-        return "checkin"
+def focus_of(shares: dict[str, int], minutes: int, posts: int, *, checkins: int = 0) -> str:
+    """What the team did least against 70/20/10 (of minutes); sharing when the mix is
+    fine; logging minutes when people checked in without them."""
+    if not minutes:
+        return "minutes" if checkins else "checkin"
     short = max(BUCKETS, key=lambda b: checkin.TARGETS[b] - shares.get(b, 0))
     if checkin.TARGETS[short] - shares.get(short, 0) >= FOCUS_GAP:
         return short
@@ -143,18 +147,19 @@ async def build_digest(
     digest.active = len({r.member_id for r in rows if set(r.activities or ()) - {"skipped"}})
     weeks = month_weeks(month)
     digest.weeks = weeks
-    digest.weekly = {b: [0] * len(weeks) for b in BUCKETS}
+    tally = checkin.Mix()
+    weekly = {b: [0.0] * len(weeks) for b in BUCKETS}
     for row in rows:
         week = None
         if row.cadence != "monthly":
             week = week_key(period_start(row.cadence, row.period_key))
-        for activity in row.activities or ():
-            bucket = checkin.BUCKETS.get(activity)
-            if bucket is None:
-                continue
-            digest.counts[bucket] += 1
+        for bucket, minutes in tally.add(row).items():
             if week in weeks:
-                digest.weekly[bucket][weeks.index(week)] += 1
+                weekly[bucket][weeks.index(week)] += minutes
+    digest.weekly = {b: [round(m) for m in values] for b, values in weekly.items()}
+    digest.counts = Counter({b: tally.minutes.get(b, 0.0) for b in BUCKETS})
+    digest.minutes = round(tally.total)
+    digest.without_minutes = tally.without_minutes
     digest.shares = checkin.percentages(digest.counts)
     tz = workspace.timezone
     start = local_instant(month_start(month), time(0), tz)
@@ -166,7 +171,7 @@ async def build_digest(
     digest.papers = round(sums["papers_read"])
     digest.posts = round(sums["blog_posts"])
     digest.shipped = round(sums["projects_shipped"])
-    digest.focus = focus_of(digest.shares, sum(digest.counts.values()), digest.posts)
+    digest.focus = focus_of(digest.shares, digest.minutes, digest.posts, checkins=digest.active)
     visible = {m.id for m in members if m.digest_opt_in}
     active_visible = sorted({r.member_id for r in rows} & visible)
     last_day = min(next_month_start(month_start(month)) - timedelta(days=1), now.date())
@@ -221,12 +226,18 @@ async def digest_replies(
     label = month_label(pack, digest.month)
     following = month_label(pack, shift_month(digest.month, 1))
     shares = digest.shares
-    mix = pack.t(
-        "digest.mix",
-        projects=shares.get("projects", 0),
-        others=shares.get("others", 0),
-        courses=shares.get("courses", 0),
-    )
+    if digest.minutes:
+        mix = pack.t(
+            "digest.mix",
+            projects=shares.get("projects", 0),
+            others=shares.get("others", 0),
+            courses=shares.get("courses", 0),
+            count=digest.minutes,
+        )
+    else:
+        mix = pack.t("digest.mix_none")
+    if digest.without_minutes:
+        mix += " " + pack.t("digest.mix_unmeasured", count=digest.without_minutes)
     summary = pack.t(
         "digest.summary",
         active=digest.active,

@@ -418,39 +418,68 @@ async def test_weekdays_only_routine_does_not_break_over_the_weekend(
     assert "Daily: 3 in a row (best 3)" in out
 
 
-async def late(chat: Chat, cadence: str, period: str, activity: str) -> None:
+async def late(chat: Chat, cadence: str, period: str, activity: str, minutes: int = 0) -> None:
     await chat.act("checkin:answer", f"{cadence}:{period}:{activity}")
+    if minutes:
+        await chat.submit(f"checkin:details#{cadence}:{period}", {"minutes": str(minutes)})
 
 
-async def test_stats_mix_against_70_20_10(chat: Chat) -> None:
+async def test_stats_mix_is_a_share_of_minutes(chat: Chat) -> None:
     out = await chat.say("/mentor stats")
     assert "No activities in the last four weeks yet." in out
     for day in range(10, 17):
-        await late(chat, "daily", f"2027-02-{day}", "built")
-    await late(chat, "daily", "2027-02-20", "others")
-    await late(chat, "weekly", "2027-W08", "shared")
-    await late(chat, "monthly", "2027-02", "read")
+        await late(chat, "daily", f"2027-02-{day}", "built", minutes=60)
+    await late(chat, "daily", "2027-02-20", "others", minutes=90)
+    await late(chat, "weekly", "2027-W08", "shared", minutes=30)
+    await late(chat, "monthly", "2027-02", "read", minutes=60)
     await late(chat, "daily", "2027-02-21", "skipped")
-    await late(chat, "daily", "2027-01-15", "course")  # older than four weeks
+    await late(chat, "daily", "2027-01-15", "course", minutes=600)  # older than four weeks
     out = await chat.say("/mentor stats")
-    assert "Projects: 70% (target 70%)" in out
-    assert "Learning from others: 20% (target 20%)" in out
-    assert "Courses and reading: 10% (target 10%)" in out
-    assert "Counted from 10 activities you checked in between 2027-02-02 and 2027-03-01" in out
+    assert "Learning time, last four weeks (target 70/20/10 of your minutes)" in out
+    assert "Projects: 70% (target 70%) · 420 min" in out
+    assert "Learning from others: 20% (target 20%) · 120 min" in out
+    assert "Courses and reading: 10% (target 10%) · 60 min" in out
+    assert "Shares of the 600 minutes you logged in check-ins from 2027-02-02 to 2027-03-01" in out
     assert "Your mix is close to 70/20/10. Keep going." in out
+
+
+async def test_a_long_build_outweighs_many_short_reads(chat: Chat) -> None:
+    """Eight 15-minute reads against one week of building: counted by check-ins the
+    reads would be 89%; by minutes the building is."""
+    for day in range(20, 28):
+        await late(chat, "daily", f"2027-02-{day}", "read", minutes=15)
+    await late(chat, "weekly", "2027-W07", "built", minutes=600)
+    out = await chat.say("/mentor stats")
+    assert "Projects: 83% (target 70%) · 600 min" in out
+    assert "Courses and reading: 17% (target 10%) · 120 min" in out
+
+
+async def test_check_ins_without_minutes_are_named_not_guessed(chat: Chat) -> None:
+    await late(chat, "daily", "2027-02-20", "built")
+    out = await chat.say("/mentor stats")
+    assert "70/20/10 is a split of time, and none of your check-ins" in out
+    assert "1 check-in has no minutes and is left out of the split." in out
+    await late(chat, "daily", "2027-02-21", "built")
+    await late(chat, "daily", "2027-02-22", "course", minutes=30)
+    out = await chat.say("/mentor stats")
+    assert "2 check-ins have no minutes and are left out of the split." in out
+    assert "Shares of the 30 minutes you logged" in out
+    await chat.say("/mentor lang vi")
+    out = await chat.say("/mentor stats")
+    assert "2 check-in chưa có số phút nên không được tính vào tỷ lệ." in out
 
 
 async def test_stats_advice_names_what_is_short(chat: Chat) -> None:
     for day in range(20, 28):
-        await late(chat, "daily", f"2027-02-{day}", "course")
-    await late(chat, "daily", "2027-02-19", "built")
+        await late(chat, "daily", f"2027-02-{day}", "course", minutes=60)
+    await late(chat, "daily", "2027-02-19", "built", minutes=60)
     out = await chat.say("/mentor stats")
     assert "Projects: 11% (target 70%)" in out
     assert "Courses and reading: 89% (target 10%)" in out
     assert "Most growth comes from building" in out
     await chat.say("/mentor lang vi")
     out = await chat.say("/mentor stats")
-    assert "Dự án: 11% (mục tiêu 70%)" in out
+    assert "Dự án: 11% (mục tiêu 70%) · 60 phút" in out
     assert "Phần lớn sự tiến bộ đến từ việc tự làm" in out
 
 
@@ -467,15 +496,19 @@ def test_percentages_add_up_to_100() -> None:
     }
 
 
-def test_mix_buckets() -> None:
+def test_mix_splits_a_check_ins_minutes_across_its_activities() -> None:
     rows = [
-        CheckIn(cadence="daily", period_key="2027-03-01", activities=["built", "read"]),
-        CheckIn(cadence="weekly", period_key="2027-W09", activities=["shared", "others"]),
+        CheckIn(cadence="daily", period_key="2027-03-01", activities=["built", "read"], minutes=60),
+        CheckIn(
+            cadence="weekly", period_key="2027-W09", activities=["shared", "others"], minutes=40
+        ),
         CheckIn(cadence="daily", period_key="2027-03-02", activities=["skipped"]),
-        CheckIn(cadence="daily", period_key="2026-12-01", activities=["built"]),
+        CheckIn(cadence="daily", period_key="2027-02-27", activities=["course"]),
+        CheckIn(cadence="daily", period_key="2026-12-01", activities=["built"], minutes=90),
     ]
-    counts = mix(rows, start=at("2027-02-02T00:00").date(), end=at("2027-03-01T00:00").date())
-    assert dict(counts) == {"projects": 1, "others": 2, "courses": 1}
+    tally = mix(rows, start=at("2027-02-02T00:00").date(), end=at("2027-03-01T00:00").date())
+    assert dict(tally.minutes) == {"projects": 30, "others": 40, "courses": 30}
+    assert tally.without_minutes == 1
 
 
 async def test_vietnamese_answer_flow(chat: Chat) -> None:

@@ -131,3 +131,22 @@ def test_every_ui_key_used_in_code_exists() -> None:
         prefixes.update(DYNAMIC.findall(path.read_text(encoding="utf-8")))
     for prefix in prefixes:
         assert any(k.startswith(prefix) for k in ui), f"no ui key starts with {prefix!r}"
+
+
+def test_plural_templates_follow_each_languages_rules() -> None:
+    """English inflects for one; Vietnamese does not, so its packs give only ``other``."""
+    library = load_library()
+    en, vi = library.pack("en"), library.pack("vi")
+    assert en.t("stats.mix_unmeasured", count=1).startswith("1 check-in has no minutes")
+    assert en.t("stats.mix_unmeasured", count=2).startswith("2 check-ins have no minutes")
+    assert en.t("stats.mix_unmeasured", count=0).startswith("0 check-ins have")
+    assert vi.t("stats.mix_unmeasured", count=1).startswith("1 check-in chưa có số phút")
+    assert vi.t("stats.mix_unmeasured", count=7).startswith("7 check-in chưa có số phút")
+
+
+def test_a_plural_template_must_name_other(tmp_path: Path) -> None:
+    root = _copy_packs(tmp_path)
+    with (root / "en" / "ui" / "core.yaml").open("a", encoding="utf-8") as fh:
+        fh.write('\nextra.plural:\n  one: "{count} thing"\n')
+    with pytest.raises(ContentError, match="always 'other'"):
+        load_pack("en", root)

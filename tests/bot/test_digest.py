@@ -65,11 +65,22 @@ def person(mentor, user: str, name: str, tz: str, *, admin: bool = False) -> Cha
     return Chat(mentor, actor)
 
 
-async def answer(chat: Chat, period: str, *activities: str, note: str = "", share: bool = False):
+async def answer(
+    chat: Chat,
+    period: str,
+    *activities: str,
+    minutes: int = 0,
+    note: str = "",
+    share: bool = False,
+):
     for activity in activities:
         await chat.act("checkin:answer", f"weekly:{period}:{activity}")
-    if note:
-        values = {"minutes": "", "note": note, "share": "yes" if share else "no"}
+    if note or minutes:
+        values = {
+            "minutes": str(minutes or ""),
+            "note": note,
+            "share": "yes" if share else "no",
+        }
         await chat.submit(f"checkin:details#weekly:{period}", values)
 
 
@@ -103,6 +114,7 @@ async def test_a_team_of_five_gets_one_digest_on_the_first_with_only_shared_note
             week,
             "built",
             "others",
+            minutes=120,
             note={
                 "2027-W10": "Pairing on the eval harness: freeze the test set first",
                 "2027-W11": "private: struggling with my manager",
@@ -113,15 +125,17 @@ async def test_a_team_of_five_gets_one_digest_on_the_first_with_only_shared_note
             bao,
             week,
             "course",
+            minutes=60,
             note="Finished the vLLM tutorial" if week == "2027-W12" else "",
             share=True,
         )
-        await answer(chi, week, "built", "read")
+        await answer(chi, week, "built", "read", minutes=90)
         await answer(
             eve,
             week,
             "built",
             *(("shared",) if week == "2027-W11" else ()),
+            minutes=180,
             note="Wrote up our RAG eval: baseline first" if week == "2027-W11" else "",
             share=True,
         )
@@ -151,7 +165,12 @@ async def test_a_team_of_five_gets_one_digest_on_the_first_with_only_shared_note
     assert first.title == "📬 Team digest · March 2027"
     assert not first.private
     assert "*4* of 5 members checked in, *17* check-ins in all." in first.text
-    assert "Mix: 48% projects · 20% from others · 32% courses (target 70/20/10)." in first.text
+    # Shares of minutes: Ana 120 (built, others), Bao 60 (course), Chi 90 (built, read),
+    # Eve 180 (built; built and shared in W11) a week: 1,050 + 330 + 420 of 1,800.
+    assert (
+        "Time: 59% building projects · 18% learning from others · 23% courses and reading,"
+        " of the 1800 minutes logged (target 70/20/10)." in first.text
+    )
     assert "Focus for April 2027: build more" in first.text
     [chart] = first.files
     assert Path(chart).read_bytes().startswith(b"\x89PNG")
