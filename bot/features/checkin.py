@@ -11,6 +11,14 @@ paused or a routine is off (and a weekdays-only daily routine says nothing at we
 so those periods are simply not in the sequence and cannot break a streak; neither can a
 prompt the outbox recorded as missed after downtime, which was never sent. The current
 period never breaks a streak: it is still open.
+
+Daily streaks forgive (``docs/checkins.md``, "Forgiving streaks"): one asked and
+unanswered day per ISO week does not break the run, and a late answer counts for the
+streak when it comes within 24 hours of its day ending (it "repairs" the day); later
+answers are still stored for their day and in the mix, but count for the streak only as
+a missed day (which may be the week's forgiven one). Weekly and monthly streaks are
+strict, and a late answer counts for them whenever it comes, as before. ``/mentor stats``
+names the days that saved the current run.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -71,6 +80,12 @@ MIX_DAYS = 28
 ADVICE_GAP = 10
 MORNING = time(9, 0)
 SNOOZE_DELAYS: Mapping[str, timedelta] = {"1h": timedelta(hours=1), "3h": timedelta(hours=3)}
+#: A daily answer this long after its day ended still counts for the streak.
+REPAIR_WINDOW = timedelta(hours=24)
+#: Asked and unanswered days per ISO week that do not break a daily streak.
+FORGIVEN_PER_WEEK = 1
+#: Saves of the current run listed in ``/mentor stats``, the latest ones.
+MAX_SAVES_SHOWN = 3
 YES_WORDS = frozenset({"yes", "y", "true", "1", "co", "có", "share"})
 NO_WORDS = frozenset({"no", "n", "false", "0", "khong", "không", "private"})
 
@@ -175,6 +190,17 @@ async def answered_periods(store: Store, member_id: int, cadence: str) -> set[st
         return set(rows)
 
 
+async def answer_times(store: Store, member_id: int, cadence: str) -> dict[str, datetime]:
+    """Each answered period with the time of its first answer (for the 24-hour repair)."""
+    async with store.session() as s:
+        rows = await s.execute(
+            select(CheckIn.period_key, CheckIn.answered_at).where(
+                CheckIn.member_id == member_id, CheckIn.cadence == cadence
+            )
+        )
+        return {period: at for period, at in rows}
+
+
 async def asked_periods(store: Store, member_id: int, cadence: str) -> set[str]:
     """Periods whose prompt (or its snooze) really reached the member."""
     async with store.session() as s:
@@ -206,21 +232,107 @@ async def recent_checkins(store: Store, member_id: int, *, since: date) -> list[
 # -- pure rules ---------------------------------------------------------------------------
 
 
-def streaks(answered: set[str], asked: set[str], current: str) -> tuple[int, int]:
-    """(current streak, best streak) over the periods that were asked or answered.
+@dataclass(frozen=True, slots=True)
+class Save:
+    """A day that kept a daily streak alive: ``forgiven`` (the week's one missed day) or
+    ``repaired`` (answered late, within 24 hours of its day ending)."""
+
+    period: str
+    how: Literal["forgiven", "repaired"]
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    current: int
+    best: int
+    #: The saves inside the current run, oldest first (empty when it never needed one).
+    saves: tuple[Save, ...] = ()
+
+
+def streak(
+    answered: set[str],
+    asked: set[str],
+    current: str,
+    *,
+    forgiving: bool = False,
+    repaired: frozenset[str] | set[str] = frozenset(),
+) -> Streak:
+    """The run of consecutive answered periods among those asked or answered.
 
     Keys of one cadence sort in time order as strings. Periods after ``current`` (a
     forged or clock-skewed answer) are ignored; an unanswered ``current`` is still open.
+    With ``forgiving`` (daily keys only), the first asked and unanswered day of each ISO
+    week is a ``forgiven`` save instead of a break; it adds nothing to the count.
+    ``repaired`` names answered days whose answer came late but within the window, so
+    stats can say so.
     """
     periods = sorted(p for p in answered | asked if p <= current)
     best = run = 0
+    saves: list[Save] = []
+    used: Counter[str] = Counter()
     for period in periods:
         if period in answered:
             run += 1
             best = max(best, run)
-        elif period != current:
+            if period in repaired:
+                saves.append(Save(period, "repaired"))
+        elif period == current:
+            continue
+        elif forgiving and used[_week(period)] < FORGIVEN_PER_WEEK:
+            used[_week(period)] += 1
+            saves.append(Save(period, "forgiven"))
+        else:
             run = 0
-    return run, best
+            saves = []
+    if run == 0:
+        saves = []
+    return Streak(run, best, tuple(saves))
+
+
+def _week(day_key: str) -> str:
+    iso = date.fromisoformat(day_key).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def streaks(answered: set[str], asked: set[str], current: str) -> tuple[int, int]:
+    """(current streak, best streak) under the strict rule (weekly and monthly)."""
+    found = streak(answered, asked, current)
+    return found.current, found.best
+
+
+def counted_answers(times: Mapping[str, datetime], tz: str | None) -> tuple[set[str], set[str]]:
+    """(days that count for a daily streak, those of them repaired by a late answer).
+
+    A day counts when its first answer came before its local day ended plus
+    ``REPAIR_WINDOW``; an answer after that is kept for its day but not for the streak.
+    """
+    zone = ZoneInfo(tz or "UTC")
+    counted: set[str] = set()
+    repaired: set[str] = set()
+    for period, at in times.items():
+        try:
+            day = date.fromisoformat(period)
+        except ValueError:
+            continue
+        ends = datetime.combine(day + timedelta(days=1), time(0)).replace(tzinfo=zone)
+        if at is None or at < ends:
+            counted.add(period)
+        elif at < ends + REPAIR_WINDOW:
+            counted.add(period)
+            repaired.add(period)
+    return counted, repaired
+
+
+async def streak_of(
+    store: Store, member_id: int, cadence: str, *, tz: str | None, current: str
+) -> Streak:
+    """A member's streak for one cadence, by the rules in the module docstring; the team
+    digest and ``/mentor stats`` both read it here so they always agree."""
+    asked = await asked_periods(store, member_id, cadence)
+    if cadence != "daily":
+        return streak(await answered_periods(store, member_id, cadence), asked, current)
+    counted, repaired = counted_answers(await answer_times(store, member_id, cadence), tz)
+    return streak(counted, asked, current, forgiving=True, repaired=repaired)
 
 
 @dataclass
@@ -331,10 +443,14 @@ def activities_text(ctx: Ctx, activities: Iterable[str]) -> str:
     return ", ".join(ctx.t(f"checkin.activity_short.{a}") for a in activities)
 
 
-async def streak_for(ctx: Ctx, cadence: str) -> tuple[int, int]:
-    answered = await answered_periods(ctx.store, ctx.member.id, cadence)
-    asked = await asked_periods(ctx.store, ctx.member.id, cadence)
-    return streaks(answered, asked, current_period(ctx, cadence))
+async def streak_for(ctx: Ctx, cadence: str) -> Streak:
+    return await streak_of(
+        ctx.store,
+        ctx.member.id,
+        cadence,
+        tz=ctx.member.timezone,
+        current=current_period(ctx, cadence),
+    )
 
 
 def details_button(ctx: Ctx, cadence: str, period: str) -> Button:
@@ -376,7 +492,7 @@ async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 async def answer_action(ctx: Ctx, value: str) -> list[Reply]:
     cadence, period, activity = parse_value(ctx, value, ACTIVITIES)
     row = await save_activity(ctx.store, ctx.member.id, cadence, period, activity, now=ctx.now)
-    current, _best = await streak_for(ctx, cadence)
+    found = await streak_for(ctx, cadence)
     late = period < current_period(ctx, cadence)
     label = period_label(ctx.pack, cadence, period)
     saved = ctx.t(
@@ -396,7 +512,12 @@ async def answer_action(ctx: Ctx, value: str) -> list[Reply]:
     ]
     return [
         Reply(
-            text=f"{saved}\n{ctx.t(f'checkin.streak.{cadence}', count=current)}",
+            text=f"{saved}\n{ctx.t(f'checkin.streak.{cadence}', count=found.current)}"
+            + (
+                f"\n{ctx.t('checkin.streak_repaired')}"
+                if any(save.period == period and save.how == "repaired" for save in found.saves)
+                else ""
+            ),
             buttons=tuple(buttons),
         )
     ]
@@ -568,14 +689,25 @@ async def later_action(ctx: Ctx, value: str) -> list[Reply]:
 
 async def streak_sections(ctx: Ctx) -> list[Section]:
     fields = []
+    saved: list[str] = []
     for cadence in CADENCES:
-        current, best = await streak_for(ctx, cadence)
+        found = await streak_for(ctx, cadence)
         fields.append(
-            Field(ctx.t(f"cadence.{cadence}"), ctx.t("stats.streak_line", count=current, best=best))
+            Field(
+                ctx.t(f"cadence.{cadence}"),
+                ctx.t("stats.streak_line", count=found.current, best=found.best),
+            )
         )
+        saved += [
+            ctx.t(f"stats.streak_saved.{save.how}", day=period_label(ctx.pack, cadence, save.period))
+            for save in found.saves[-MAX_SAVES_SHOWN:]
+        ]
+    note = ctx.t("stats.streak_note")
+    if saved:
+        note = f"{text.bullets(saved)}\n{note}"
     return [
         Section(title=ctx.t("stats.streaks"), fields=tuple(fields)),
-        Section(text=ctx.t("stats.streak_note")),
+        Section(text=note),
     ]
 
 

@@ -181,9 +181,14 @@ async def build_digest(
         day = min(last_day, local_date(now, member.timezone))
         runs = []
         for cadence in ("daily", "weekly"):
-            answered = await checkin.answered_periods(store, member_id, cadence)
-            asked = await checkin.asked_periods(store, member_id, cadence)
-            runs.append(checkin.streaks(answered, asked, checkin.period_of(cadence, day))[0])
+            found = await checkin.streak_of(
+                store,
+                member_id,
+                cadence,
+                tz=member.timezone,
+                current=checkin.period_of(cadence, day),
+            )
+            runs.append(found.current)
         if max(runs) >= 2:
             leaders.append((display(pack, member), runs[0], runs[1]))
     leaders.sort(key=lambda x: (-x[1], -x[2], x[0]))

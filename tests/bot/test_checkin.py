@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.clock import SimClock
 from bot.context import Services
 from bot.delivery import Sent, Target
-from bot.features.checkin import mix, percentages, streaks
+from bot.features.checkin import Save, counted_answers, mix, percentages, streak, streaks
 from bot.prompts import PromptCache, UnknownDeliveryKind, render_delivery
 from bot.reply import Reply
 from mentorbot.simulation import run_until
@@ -382,6 +382,67 @@ def test_streak_rules() -> None:
     assert streaks(weekly, weekly, "2027-W01") == (3, 3)
 
 
+def test_forgiving_daily_streak_rules() -> None:
+    # Mon 1 to Fri 5 asked; Wed 3 missed: the week's one forgiven day, adds nothing.
+    week = {f"2027-03-0{d}" for d in range(1, 6)}
+    found = streak(week - {"2027-03-03"}, week, "2027-03-05", forgiving=True)
+    assert (found.current, found.best) == (4, 4)
+    assert found.saves == (Save("2027-03-03", "forgiven"),)
+    # A second miss in the same ISO week breaks the run, and its saves go with it.
+    found = streak(week - {"2027-03-02", "2027-03-04"}, week, "2027-03-05", forgiving=True)
+    assert (found.current, found.best) == (1, 2), "1, (2 forgiven), 3 | 4 breaks | 5"
+    assert found.saves == ()
+    # One miss in each of two weeks: both forgiven (Fri 5 and Tue 9).
+    asked = week | {"2027-03-08", "2027-03-09", "2027-03-10"}
+    found = streak(asked - {"2027-03-05", "2027-03-09"}, asked, "2027-03-10", forgiving=True)
+    assert found.current == 6
+    assert [s.period for s in found.saves] == ["2027-03-05", "2027-03-09"]
+    # Strict (weekly, monthly): a miss breaks, as before.
+    assert streak(week - {"2027-03-03"}, week, "2027-03-05").current == 2
+    # A repaired day counts and is named.
+    found = streak(week, week, "2027-03-05", forgiving=True, repaired={"2027-03-02"})
+    assert found.current == 5 and found.saves == (Save("2027-03-02", "repaired"),)
+
+
+def test_a_late_answer_counts_for_the_streak_within_24_hours_of_its_day() -> None:
+    times = {
+        "2027-03-01": at("2027-03-01T20:00"),  # on its day
+        "2027-03-02": at("2027-03-03T22:30"),  # the next evening, Berlin: within 24 h
+        "2027-03-03": at("2027-03-05T00:30"),  # two days later: stored, not for the streak
+    }
+    counted, repaired = counted_answers(times, "Europe/Berlin")
+    assert counted == {"2027-03-01", "2027-03-02"}
+    assert repaired == {"2027-03-02"}
+    # Ho Chi Minh City's day ends 6 hours before Berlin's: the same instant is too late.
+    counted, _ = counted_answers({"2027-03-02": at("2027-03-03T18:30")}, "Asia/Ho_Chi_Minh")
+    assert counted == set()
+
+
+async def test_a_late_answer_repairs_the_daily_streak(
+    chat: Chat, scheduler: Scheduler, inbox: Inbox, clock: SimClock
+) -> None:
+    await chat.say("/mentor profile")
+    for day in ("02", "03"):
+        await until(scheduler, clock, f"2027-03-{day}T09:00")
+        show(chat, inbox, f"2027-03-{day}")
+        await chat.click("Built")
+    await until(scheduler, clock, "2027-03-04T09:00")
+    show(chat, inbox, "2027-03-04")
+    # Thursday's prompt is answered on Friday evening: within 24 hours of its end.
+    await until(scheduler, clock, "2027-03-05T18:00")
+    out = await chat.click("Read")
+    assert "Daily streak: 3 in a row." in out
+    assert "That late answer repaired your streak" in out
+    show(chat, inbox, "2027-03-05")
+    await chat.click("Built")
+    out = await chat.say("/mentor stats")
+    assert "Daily: 4 in a row (best 4)" in out
+    assert "Your daily streak was repaired on Thu 2027-03-04 by a late answer" in out
+    await chat.say("/mentor lang vi")
+    out = await chat.say("/mentor stats")
+    assert "Chuỗi hằng ngày của bạn được nối lại vào T5 2027-03-04" in out
+
+
 async def test_streaks_survive_a_pause(
     chat: Chat, scheduler: Scheduler, inbox: Inbox, clock: SimClock
 ) -> None:
@@ -400,10 +461,16 @@ async def test_streaks_survive_a_pause(
     out = await chat.say("/mentor stats")
     assert "Daily: 3 in a row (best 3)" in out
     assert "never breaks a streak" in out
-    # An asked and unanswered day breaks it; today stays open until it ends.
+    # One asked and unanswered day a week is forgiven, and stats say so.
     await until(scheduler, clock, "2027-03-08T10:00")
     out = await chat.say("/mentor stats")
+    assert "Daily: 3 in a row (best 3)" in out
+    assert "Your daily streak was saved on Sun 2027-03-07: one missed day a week is forgiven." in out
+    # Two in one week break it; today stays open until it ends.
+    await until(scheduler, clock, "2027-03-10T10:00")
+    out = await chat.say("/mentor stats")
     assert "Daily: 0 in a row (best 3)" in out
+    assert "saved on" not in out
 
 
 async def test_weekdays_only_routine_does_not_break_over_the_weekend(
