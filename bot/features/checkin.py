@@ -699,7 +699,10 @@ async def streak_sections(ctx: Ctx) -> list[Section]:
             )
         )
         saved += [
-            ctx.t(f"stats.streak_saved.{save.how}", day=period_label(ctx.pack, cadence, save.period))
+            ctx.t(
+                f"stats.streak_saved.{save.how}",
+                day=period_label(ctx.pack, cadence, save.period),
+            )
             for save in found.saves[-MAX_SAVES_SHOWN:]
         ]
     note = ctx.t("stats.streak_note")

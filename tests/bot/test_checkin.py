@@ -465,7 +465,8 @@ async def test_streaks_survive_a_pause(
     await until(scheduler, clock, "2027-03-08T10:00")
     out = await chat.say("/mentor stats")
     assert "Daily: 3 in a row (best 3)" in out
-    assert "Your daily streak was saved on Sun 2027-03-07: one missed day a week is forgiven." in out
+    saved = "Your daily streak was saved on Sun 2027-03-07: one missed day a week is forgiven."
+    assert saved in out
     # Two in one week break it; today stays open until it ends.
     await until(scheduler, clock, "2027-03-10T10:00")
     out = await chat.say("/mentor stats")
