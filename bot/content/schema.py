@@ -98,16 +98,28 @@ class TracksFile(Item):
 
 
 class Phase(Item):
+    """One step of the path into the field; deliberately not tied to career levels (a
+    senior engineer is not "in phase 4": the phases are an order to learn in)."""
+
     name: str
     body: str
     bullets: list[str]
-    levels: list[str]
+
+
+class TwelveMonths(Item):
+    """The seed's 12-month roadmap, as the seed gives it; tracks add to each quarter."""
+
+    title: str
+    intro: str
+    quarters: list[Quarter] = Field(min_length=4, max_length=4)
 
 
 class RoadmapFile(Item):
     phases: list[Phase] = Field(min_length=4, max_length=4)
     takeaways_title: str
     takeaways: list[Topic] = Field(min_length=6, max_length=6)
+    twelve_months: TwelveMonths
+    long_run: Topic
 
 
 class Routine(Item):

@@ -17,7 +17,10 @@ router = Router()
 async def guide_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     topics = ctx.pack.guides.topics
     if not args:
-        lines = [f"- `{key}` {topic.title}" for key, topic in topics.items()]
+        lines = [
+            "- " + ctx.t("guide.list_line", title=topic.title, key=key)
+            for key, topic in topics.items()
+        ]
         return [Reply(title=ctx.t("guide.title"), text="\n".join(lines))]
     word = resolve(args[0], {key: key for key in topics}, usage_key="usage.guide", kind="topic")
     topic = topics[word]

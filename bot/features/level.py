@@ -14,12 +14,20 @@ from bot.router import Router
 
 router = Router()
 
+#: ``/mentor level shape``: the T-shape page and why T beats I.
+SHAPE_WORDS = ("shape", "t-shape", "t", "pi", "hinh-t", "chu-t")
+
 
 def topic_section(topic: Topic) -> Section:
     body = topic.body
     if topic.bullets:
         body = f"{body}\n{text.bullets(topic.bullets)}" if body else text.bullets(topic.bullets)
     return Section(title=topic.title, text=body)
+
+
+def focus_section(ctx: Ctx, focus: Topic) -> Section:
+    section = topic_section(focus)
+    return Section(title=section.title, text=f"{section.text}\n{ctx.t('level.shape_pointer')}")
 
 
 def level_reply(ctx: Ctx, key: str) -> Reply:
@@ -31,7 +39,7 @@ def level_reply(ctx: Ctx, key: str) -> Reply:
         Section(title=t("level.skills"), text=text.bullets(level.skills)),
         Section(title=t("level.versus_below"), text=level.versus_below),
         Section(title=t("level.red_flags"), text=text.bullets(level.red_flags)),
-        topic_section(level.focus),
+        focus_section(ctx, level.focus),
         Section(title=t("level.projects"), text=text.bullets(level.projects)),
         Section(title=t("level.blog_ideas"), text=text.bullets(level.blog_ideas)),
         topic_section(level.timeline),
@@ -45,10 +53,22 @@ def level_reply(ctx: Ctx, key: str) -> Reply:
     return Reply(title=t("level.title", name=level.name), sections=tuple(sections))
 
 
+def shape_reply(ctx: Ctx) -> Reply:
+    """The T-shape page and I-vs-T in practice, which the focus splits build on."""
+    shape = ctx.pack.levels.shape
+    return Reply(
+        title=ctx.t("level.shape_title"),
+        sections=(topic_section(shape["t_shape"]), topic_section(shape["why"])),
+        text=ctx.t("level.shape_intro"),
+    )
+
+
 @router.command("level", usage="usage.level", aliases=("lvl", "cap-do"))
 async def level_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
         raise BadInput("error.usage", usage_line=ctx.t("usage.level"))
+    if args and args[0].lower() in SHAPE_WORDS:
+        return [shape_reply(ctx)]
     if args:
         key = resolve(args[0], LEVEL_ALIASES, usage_key="usage.level", kind="level")
     elif ctx.member.level:
@@ -66,25 +86,29 @@ async def show_level(ctx: Ctx, value: str) -> list[Reply]:
 
 @router.command("roadmap", usage="usage.roadmap")
 async def roadmap_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    """The four phases as a path into the field (in order, never mapped to a level),
+    the seed's 12-month roadmap as the seed gives it, the six takeaways and the long run."""
     if args:
         raise BadInput("error.usage", usage_line=ctx.t("usage.roadmap"))
     roadmap = ctx.pack.roadmap
-    current = ctx.member.level
     sections = []
     for number, phase in enumerate(roadmap.phases, start=1):
-        here = current in phase.levels
         title = ctx.t("roadmap.phase", number=number, name=phase.name)
-        if here:
-            title = f"{title} {ctx.t('roadmap.you_are_here')}"
         body = phase.body + ("\n" + text.bullets(phase.bullets) if phase.bullets else "")
         sections.append(Section(title=title, text=body))
+    year = roadmap.twelve_months
+    sections.append(Section(title=year.title, text=year.intro))
+    sections.extend(
+        Section(title=quarter.title, text=text.bullets(quarter.bullets))
+        for quarter in year.quarters
+    )
     takeaways = "\n".join(
-        f"{n}. *{item.title}* — {item.body}" for n, item in enumerate(roadmap.takeaways, start=1)
+        f"{n}. *{item.title}* — {item.body}"
+        + ("\n" + text.bullets(item.bullets) if item.bullets else "")
+        for n, item in enumerate(roadmap.takeaways, start=1)
     )
     sections.append(Section(title=roadmap.takeaways_title, text=takeaways))
-    intro = (
-        ctx.t("roadmap.intro_level", level=ctx.pack.levels.levels[current].name)
-        if current
-        else ctx.t("roadmap.intro_no_level")
-    )
-    return [Reply(title=ctx.t("roadmap.title"), text=intro, sections=tuple(sections))]
+    sections.append(topic_section(roadmap.long_run))
+    return [
+        Reply(title=ctx.t("roadmap.title"), text=ctx.t("roadmap.intro"), sections=tuple(sections))
+    ]

@@ -49,7 +49,8 @@ async def pitfalls_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if not args:
         muted = await mentoring.muted_pitfalls(ctx.store, ctx.member.id)
         lines = [
-            f"- `{key}` *{item.name}* — {item.why}"
+            "- "
+            + ctx.t("pitfalls.list_line", name=item.name, key=key, why=item.why)
             + (f" {ctx.t('pitfalls.muted_mark')}" if key in muted else "")
             for key, item in items.items()
         ]

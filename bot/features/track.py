@@ -25,8 +25,12 @@ def track_reply(ctx: Ctx, key: str) -> Reply:
         Section(title=t("track.tooling"), text=text.bullets(track.tooling)),
         Section(title=t("track.portfolio"), text=text.bullets(track.portfolio)),
     ]
-    for quarter in track.roadmap:
-        sections.append(Section(title=quarter.title, text=text.bullets(quarter.bullets)))
+    year = ctx.pack.roadmap.twelve_months
+    sections.append(Section(title=year.title, text=t("track.roadmap_intro", track=track.name)))
+    for base, extra in zip(year.quarters, track.roadmap, strict=True):
+        adds = t("track.adds", track=track.name, theme=extra.title)
+        body = f"{text.bullets(base.bullets)}\n{adds}\n{text.bullets(extra.bullets)}"
+        sections.append(Section(title=base.title, text=body))
     return Reply(
         title=t("track.title", name=track.name),
         text=track.summary,

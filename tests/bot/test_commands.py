@@ -54,7 +54,7 @@ async def test_level_without_argument_uses_own_level(chat: Chat) -> None:
 async def test_misspelt_level_suggests_nearest(chat: Chat) -> None:
     text = await chat.say("/mentor level senoir")
     assert "Did you mean `senior`?" in text
-    assert "/mentor level [intern|junior|mid|senior|staff]" in text
+    assert "/mentor level [intern|junior|mid|senior|staff|shape]" in text
 
 
 async def test_unknown_command_suggests_nearest(chat: Chat) -> None:
@@ -117,12 +117,44 @@ async def test_track_and_comparison(chat: Chat) -> None:
     assert "Did you mean `genai`?" in await chat.say("/mentor track gneai")
 
 
-async def test_roadmap_places_the_member(chat: Chat) -> None:
-    assert "Tell me your level" in await chat.say("/mentor roadmap")
-    await chat.say("/mentor set level mid")
-    text = await chat.say("/mentor roadmap")
-    assert text.count("← you are here") == 1
-    assert "Phase 4" in text
+async def test_roadmap_is_a_path_into_the_field_not_a_map_of_levels(chat: Chat) -> None:
+    """The phases are the order to learn in; a senior is not "in phase 4". The seed's
+    12-month roadmap is shown as given, and the long-run advice closes it."""
+    for level in ("intern", "senior"):
+        await chat.say(f"/mentor set level {level}")
+        text = await chat.say("/mentor roadmap")
+        assert "you are here" not in text
+        assert "Phase 1: the core foundation" in text and "Phase 4: real-world experience" in text
+        assert "Phase 1: Phase 1" not in text and "1. 1." not in text
+    assert (
+        "A GenAI/RAG project with offline evaluation, guardrails and latency/cost dashboards."
+        in text
+    )
+    assert "Earn one targeted certification." in text
+    assert "one hour of learning a day for 365 days" in text
+    assert "the best way to learn is to teach" in text
+
+
+async def test_every_track_adds_to_the_seed_roadmap_never_replaces_it(chat: Chat) -> None:
+    seed_lines = (
+        "Deep learning basics, in vision or NLP.",
+        "A GenAI/RAG project with offline evaluation, guardrails and latency/cost dashboards.",
+        "Earn one targeted certification.",
+        "Do two mock interviews, then apply with case studies backed by metrics.",
+    )
+    for track in ("mle", "ds", "genai", "mlops", "research"):
+        text = await chat.say(f"/mentor track {track}")
+        for line in seed_lines:
+            assert line in text, (track, line)
+        assert text.count("track adds (") == 4
+
+
+async def test_level_shape_shows_the_t_shape_pages(chat: Chat) -> None:
+    text = await chat.say("/mentor level shape")
+    assert "T-shaped skills: broad basics, one expert depth" in text
+    assert "Cache miss rate (system design)" in text
+    await chat.say("/mentor set level junior")
+    assert "/mentor level shape" in await chat.say("/mentor level")
 
 
 async def test_diet_routines_and_sources(chat: Chat) -> None:
