@@ -8,7 +8,7 @@ protocol, so a prompt, a nudge and a digest travel the same way on every platfor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from bot.reply import Reply
 
@@ -47,3 +47,25 @@ class Outlet(Protocol):
     platform: str
 
     async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent: ...
+
+
+@runtime_checkable
+class Presence(Protocol):
+    """What a platform can tell about a member's status: whether they are away today
+    (on Slack, a vacation emoji or "OOO" in their status). The outbox asks before it
+    sends a check-in prompt, so time off is respected without ``/mentor pause``.
+    A platform that cannot see a status (Discord, the console) does not implement it.
+    """
+
+    async def is_away(self, target: Target) -> bool: ...
+
+
+@runtime_checkable
+class GroupConversations(Protocol):
+    """A platform that can open one conversation with several members (Slack's group
+    DM). Learning pairs are introduced there; elsewhere each member gets a DM."""
+
+    async def open_group(self, workspace: str, users: Sequence[str]) -> str:
+        """The id of the conversation with all ``users`` (and the app); opening it
+        again returns the same one."""
+        ...

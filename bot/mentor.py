@@ -29,6 +29,7 @@ def default_features() -> list[Router]:
         help,
         level,
         metrics,
+        pairs,
         pitfalls,
         privacy,
         profile,
@@ -52,6 +53,7 @@ def default_features() -> list[Router]:
         goals.router,
         metrics.router,
         team.router,
+        pairs.router,
         home.router,
     ]
 

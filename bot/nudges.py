@@ -143,6 +143,9 @@ class History:
     own_sources: int = 0
     #: Teammates who learn from others or share, to suggest pairing with (names).
     peers: tuple[str, ...] = ()
+    #: Local days on which the member said they met their learning pair
+    #: (``bot/features/pairs.py``): learning from others, like an "others" check-in.
+    met_days: tuple[date, ...] = ()
 
     def since(self, days: int) -> list[Entry]:
         start = self.today - timedelta(days=days - 1)
@@ -336,6 +339,8 @@ def lone_wolf(h: History, v: Vocab) -> Finding | None:
         return None
     if any(h.by_week[w] & {"others", "shared"} for w in weeks):
         return None
+    if any(week_key(day) in weeks for day in h.met_days):
+        return None  # they met their learning pair
     if any(m.metric in SOFT_METRICS for m in h.metrics_since(LONEWOLF_WEEKS * 7)):
         return None
     step = f"pair:{h.peers[_rotation(h) % len(h.peers)]}" if h.peers else "fix:lonewolf:0"

@@ -720,6 +720,10 @@ async def mix_sections(ctx: Ctx) -> list[Section]:
     start = end - timedelta(days=MIX_DAYS - 1)
     rows = await recent_checkins(ctx.store, ctx.member.id, since=start)
     tally = mix(rows, start=start, end=end)
+    from bot.features import pairs  # a learning pair that met is learning from others
+
+    met = await pairs.meetings(ctx.store, ctx.member, since=start)
+    tally.minutes["others"] += sum(m.minutes for m in met)
     title = ctx.t("stats.mix_title")
     unmeasured = (
         ctx.t("stats.mix_unmeasured", count=tally.without_minutes) if tally.without_minutes else ""
@@ -752,6 +756,10 @@ async def mix_sections(ctx: Ctx) -> list[Section]:
         start=start.isoformat(),
         end=end.isoformat(),
     )
+    if met:
+        basis += " " + ctx.t(
+            "stats.pairs.in_mix", count=len(met), minutes=sum(m.minutes for m in met)
+        )
     return [
         Section(title=title, fields=fields),
         Section(text="\n".join(filter(None, (basis, unmeasured, ctx.t(advice))))),
@@ -761,9 +769,18 @@ async def mix_sections(ctx: Ctx) -> list[Section]:
 async def stats_sections(ctx: Ctx) -> list[Section]:
     """The sections of ``/mentor stats``, in order. Extend it by adding a part here
     (career metrics come next); each part is its own function, testable alone."""
-    from bot.features import metrics  # career metrics: this quarter against the last
+    from bot.features import (
+        metrics,  # career metrics: this quarter against the last
+        pairs,  # learning pairs met
+    )
 
-    return [*await streak_sections(ctx), *await mix_sections(ctx), await metrics.stats_section(ctx)]
+    paired = await pairs.stats_section(ctx)
+    return [
+        *await streak_sections(ctx),
+        *await mix_sections(ctx),
+        *([paired] if paired is not None else []),
+        await metrics.stats_section(ctx),
+    ]
 
 
 @router.command("stats", usage="usage.stats", aliases=("streaks", "thong-ke"))

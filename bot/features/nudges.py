@@ -134,8 +134,12 @@ async def load_history(store: Store, member: Member, *, now: datetime) -> Histor
         for chosen in (member.diet_sources or {}).values()
         for s in (chosen or [])
     }
+    from bot.features import pairs  # a learning pair met is learning from others
+
+    met = await pairs.meetings(store, member, since=since)
     return History(
         today=today,
+        met_days=tuple(m.day for m in met),
         level=member.level,
         checkins=tuple(entries),
         metrics=tuple(

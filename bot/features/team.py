@@ -482,6 +482,10 @@ async def team_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
             raise BadInput("error.usage", usage_line=ctx.t("usage.team"))
         digest = await build_digest(ctx.services, ctx.workspace, month, now=ctx.now)
         return await digest_replies(ctx.services, ctx.pack, digest, preview=True)
+    if verb in ("pairs", "pair"):
+        from bot.features import pairs  # learning pairs own their rhythm and counts
+
+        return await pairs.team_pairs(ctx, args[1:])
     if verb in ("optout", "opt-out", "out"):
         ctx.refresh(await ctx.store.update_member(ctx.member.id, digest_opt_in=False))
         return [Reply(text=ctx.t("team.opted_out"))]
