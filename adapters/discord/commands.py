@@ -114,6 +114,7 @@ OPTIONS: Mapping[str, tuple[Opt, ...]] = {
         Opt("channel", kind="channel"),
         Opt("month"),
     ),
+    "pairs": (Opt("switch", choices="switch"),),
 }
 FREE_TEXT = (Opt("details"),)
 
@@ -161,6 +162,10 @@ CHOICES: Mapping[str, Callable[[Pack], Labels]] = {
         ("digest", "discord.choice.team_digest"),
         ("optout", "discord.choice.team_optout"),
         ("optin", "discord.choice.team_optin"),
+        ("pairs", "discord.choice.team_pairs"),
+        ("pairs every 2w", "discord.choice.team_pairs_2w"),
+        ("pairs every 4w", "discord.choice.team_pairs_4w"),
+        ("pairs off", "discord.choice.team_pairs_off"),
     ),
 }
 
