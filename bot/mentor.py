@@ -34,6 +34,7 @@ def default_features() -> list[Router]:
         privacy,
         profile,
         schedule,
+        talk,
         team,
         track,
     )
@@ -55,6 +56,8 @@ def default_features() -> list[Router]:
         team.router,
         pairs.router,
         home.router,
+        # Last: free text no other feature took is a check-in answer or a question.
+        talk.router,
     ]
 
 

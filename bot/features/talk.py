@@ -1,0 +1,372 @@
+"""Free text: a check-in answered in a sentence, or a question answered from the content.
+
+The mentor asks every feature's message handler in turn; this one is registered last,
+so it sees what no other feature took. A message is read as the answer to the member's
+open check-in when there is one and the sentence names an activity without asking
+anything (``bot/talk/checkin_text.py``); everything else is a question, answered from
+the local index of the content packs (``bot/talk/index.py``), or by the optional
+language model from the passages found there (``bot/talk/llm.py``).
+
+A check-in is *open* when the latest prompt that reached the member in the last day is
+not answered for its period, or when the member asked for one with ``/mentor checkin``
+within the hour. The answer is saved at once (once: the row is unique per period, and a
+second sentence for the same period saves nothing) and the reply says what was
+understood, with one tap to correct it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import text
+from bot.context import Ctx, Services
+from bot.features.checkin import (
+    MAX_MINUTES,
+    MAX_NOTE_CHARS,
+    activities_text,
+    details_button,
+    get_checkin,
+    parse_state,
+    parse_value,
+    streak_for,
+)
+from bot.prompts import ACTIVITIES, CADENCES, answer_value, period_label
+from bot.reply import Button, Choice, Option, Reply, Section
+from bot.router import Router, lookup
+from bot.talk.checkin_text import Understood, is_small_talk, read_answer
+from bot.talk.index import ContentIndex, Hit, Passage, index_for
+from storage.models import CheckIn, Delivery, DeliveryReceipt
+
+router = Router()
+
+SHOW_ACTION = "talk:show"
+FIX_ACTION = "talk:fix"
+UNDO_ACTION = "talk:undo"
+#: A prompt sent longer ago than this no longer takes a sentence as its answer.
+OPEN_FOR = timedelta(hours=24)
+#: ``/mentor checkin`` opens the check-in it shows for this long.
+ASKED_FOR = timedelta(hours=1)
+#: An answer is shortened to about this many characters, at a line or sentence end.
+ANSWER_CHARS = 700
+BUTTON_HEADING_CHARS = 60
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)")
+
+
+# -- what is open ---------------------------------------------------------------------------
+
+
+@dataclass
+class AskedCheckins:
+    """Check-ins members asked for with ``/mentor checkin``, kept in memory for an hour:
+    the check-in they just saw is the one a sentence answers. One process's memory is
+    enough: the next prompt (from the outbox, in the database) opens it again anyway."""
+
+    asked: dict[int, tuple[str, str, datetime]]
+
+    def remember(self, member_id: int, cadence: str, period: str, *, now: datetime) -> None:
+        if len(self.asked) > 10_000:
+            self.asked.clear()
+        self.asked[member_id] = (cadence, period, now)
+
+    def recent(self, member_id: int, *, now: datetime) -> tuple[str, str] | None:
+        found = self.asked.get(member_id)
+        if found is None or now - found[2] > ASKED_FOR:
+            return None
+        return found[0], found[1]
+
+
+def asked_checkins(services: Services) -> AskedCheckins:
+    found = services.extras.get("asked_checkins")
+    if not isinstance(found, AskedCheckins):
+        found = AskedCheckins({})
+        services.extras["asked_checkins"] = found
+    return found
+
+
+def remember_asked(ctx: Ctx, cadence: str, period: str) -> None:
+    """Called by ``/mentor checkin``: the check-in it shows is open for a sentence."""
+    asked_checkins(ctx.services).remember(ctx.member.id, cadence, period, now=ctx.now)
+
+
+async def latest_prompt(ctx: Ctx) -> tuple[str, str] | None:
+    """(cadence, period) of the latest check-in prompt that reached the member within
+    ``OPEN_FOR``, answered or not."""
+    sent = func.coalesce(Delivery.sent_at, DeliveryReceipt.sent_at)
+    async with ctx.store.session() as s:
+        row = (
+            await s.execute(
+                select(Delivery.kind, Delivery.period_key)
+                .outerjoin(DeliveryReceipt, DeliveryReceipt.delivery_id == Delivery.id)
+                .where(
+                    Delivery.member_id == ctx.member.id,
+                    or_(Delivery.kind.like("prompt:%"), Delivery.kind.like("snooze:%")),
+                    sent >= ctx.now - OPEN_FOR,
+                )
+                .order_by(sent.desc())
+                .limit(1)
+            )
+        ).first()
+    if row is None:
+        return None
+    cadence = row.kind.split(":", 1)[1]
+    return (cadence, row.period_key) if cadence in CADENCES else None
+
+
+async def checkin_in_view(ctx: Ctx) -> tuple[str, str] | None:
+    """The check-in a sentence would answer: the one just asked for, else the latest
+    prompt's."""
+    asked = asked_checkins(ctx.services).recent(ctx.member.id, now=ctx.now)
+    return asked or await latest_prompt(ctx)
+
+
+# -- saving -------------------------------------------------------------------------------
+
+
+async def save_understood(
+    ctx: Ctx, cadence: str, period: str, understood: Understood
+) -> CheckIn | None:
+    """Insert the period's check-in; None when it already exists (nothing saved twice:
+    the unique key decides, so two sentences sent at once cannot both land)."""
+    minutes = understood.minutes
+    if minutes is not None and not 1 <= minutes <= MAX_MINUTES[cadence]:
+        minutes = None
+    note = text.clean(understood.note or "", limit=MAX_NOTE_CHARS) or None
+    if "skipped" in understood.activities:
+        minutes = None
+    try:
+        async with ctx.store.session() as s:
+            row = CheckIn(
+                member_id=ctx.member.id,
+                cadence=cadence,
+                period_key=period,
+                activities=list(understood.activities),
+                minutes=minutes,
+                note=note,
+                shared=False,
+                answered_at=ctx.now,
+                updated_at=ctx.now,
+            )
+            s.add(row)
+        return row
+    except IntegrityError:
+        return None
+
+
+def fix_controls(ctx: Ctx, cadence: str, period: str) -> tuple[tuple[Choice], tuple[Button, ...]]:
+    """One tap to correct: what was done, the minutes and note, or undo."""
+    choice = Choice(
+        action_id=FIX_ACTION,
+        placeholder=ctx.t("talk.fix_placeholder"),
+        options=tuple(
+            Option(ctx.t(f"checkin.activity.{a}"), answer_value(cadence, period, a))
+            for a in ACTIVITIES
+        ),
+    )
+    buttons = (
+        details_button(ctx, cadence, period),
+        Button(ctx.t("talk.undo_button"), action_id=UNDO_ACTION, value=f"{cadence}:{period}"),
+    )
+    return (choice,), buttons
+
+
+async def answer_checkin(
+    ctx: Ctx, cadence: str, period: str, understood: Understood
+) -> list[Reply]:
+    label = period_label(ctx.pack, cadence, period)
+    row = await save_understood(ctx, cadence, period, understood)
+    choices, buttons = fix_controls(ctx, cadence, period)
+    if row is None:
+        existing = await get_checkin(ctx.store, ctx.member.id, cadence, period)
+        saved = activities_text(ctx, existing.activities if existing else ())
+        return [
+            Reply(
+                text=ctx.t("talk.already", period=label, activities=saved),
+                choices=choices,
+                buttons=buttons,
+            )
+        ]
+    details = ""
+    if row.minutes:
+        details += ctx.t("talk.minutes_part", minutes=row.minutes)
+    if row.note:
+        details += ctx.t("talk.note_part", note=quoted(row.note))
+    saved = ctx.t(
+        "talk.saved", period=label, activities=activities_text(ctx, row.activities), details=details
+    )
+    current, _best = await streak_for(ctx, cadence)
+    streak = ctx.t(f"checkin.streak.{cadence}", count=current)
+    return [
+        Reply(
+            text=f"{saved}\n{streak}\n{ctx.t('talk.fix_hint')}",
+            choices=choices,
+            buttons=buttons,
+        )
+    ]
+
+
+def quoted(note: str, limit: int = 200) -> str:
+    """A member's note safe to quote inside markup: no marks that would open a span."""
+    safe = re.sub(r"[`<>|*_~]", "", note)
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
+@router.action(FIX_ACTION)
+async def fix_action(ctx: Ctx, value: str) -> list[Reply]:
+    """Replace what a sentence was read as with the activity picked."""
+    cadence, period, activity = parse_value(ctx, value, ACTIVITIES)
+    label = period_label(ctx.pack, cadence, period)
+    async with ctx.store.session() as s:
+        row = await s.scalar(
+            select(CheckIn)
+            .where(
+                CheckIn.member_id == ctx.member.id,
+                CheckIn.cadence == cadence,
+                CheckIn.period_key == period,
+            )
+            .with_for_update()
+        )
+        if row is None:
+            row = CheckIn(
+                member_id=ctx.member.id,
+                cadence=cadence,
+                period_key=period,
+                shared=False,
+                answered_at=ctx.now,
+            )
+            s.add(row)
+        row.activities = [activity]
+        row.updated_at = ctx.now
+        if activity == "skipped":
+            row.minutes = None
+    return [
+        Reply(
+            text=ctx.t("talk.fixed", period=label, activities=activities_text(ctx, [activity])),
+            buttons=(details_button(ctx, cadence, period),),
+        )
+    ]
+
+
+@router.action(UNDO_ACTION)
+async def undo_action(ctx: Ctx, value: str) -> list[Reply]:
+    cadence, period = parse_state(ctx, value)
+    label = period_label(ctx.pack, cadence, period)
+    async with ctx.store.session() as s:
+        result = await s.execute(
+            delete(CheckIn).where(
+                CheckIn.member_id == ctx.member.id,
+                CheckIn.cadence == cadence,
+                CheckIn.period_key == period,
+            )
+        )
+    key = "talk.undone" if result.rowcount else "talk.nothing_to_undo"
+    return [Reply(text=ctx.t(key, period=label))]
+
+
+# -- questions ------------------------------------------------------------------------------
+
+
+def shorten(body: str, limit: int = ANSWER_CHARS) -> str:
+    """A passage cut to about ``limit`` characters: whole lines while they fit, else the
+    first line to its last full sentence (or word), with an ellipsis."""
+    if len(body) <= limit:
+        return body
+    kept: list[str] = []
+    size = 0
+    for line in body.splitlines():
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    if kept:
+        return "\n".join(kept) + "\n…"
+    first = body.splitlines()[0][:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(first)]
+    cut = first[: ends[-1]] if ends else first.rsplit(" ", 1)[0] + "…"
+    return _balanced(cut)
+
+
+def _balanced(line: str) -> str:
+    """Drop a markup mark left open by a cut (``*bold`` without its closing ``*``)."""
+    for mark in ("*", "_", "`"):
+        if line.count(mark) % 2:
+            index = line.rfind(mark)
+            line = line[:index] + line[index + 1 :]
+    return line
+
+
+def short_heading(heading: str) -> str:
+    plain = heading.replace("*", "").replace("_", "").replace("`", "")
+    if len(plain) <= BUTTON_HEADING_CHARS:
+        return plain
+    return plain[: BUTTON_HEADING_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def passage_reply(ctx: Ctx, passage: Passage, others: list[Passage]) -> Reply:
+    """The best passage, shortened, the command for its page, and the other candidates."""
+    sections = []
+    if passage.command:
+        sections.append(Section(text=ctx.t("talk.whole_page", command=passage.command)))
+    buttons = tuple(
+        Button(
+            ctx.t("talk.more_button", heading=short_heading(other.heading)),
+            action_id=SHOW_ACTION,
+            value=other.id,
+        )
+        for other in others
+    )
+    if buttons:
+        sections.append(Section(text=ctx.t("talk.also")))
+    return Reply(
+        title=passage.heading, text=shorten(passage.text), sections=tuple(sections), buttons=buttons
+    )
+
+
+def content_index(services: Services) -> ContentIndex:
+    """The index of the packs this process serves, built once."""
+    return index_for(services.content)
+
+
+async def answer_question(ctx: Ctx, question: str) -> list[Reply]:
+    hits: list[Hit] = content_index(ctx.services).search(ctx.lang, question, limit=3)
+    if not hits:
+        return [Reply(text=ctx.t("talk.no_answer"))]
+    best, others = hits[0].passage, [h.passage for h in hits[1:]]
+    writer = ctx.services.extras.get("answer_writer")
+    if writer is not None:
+        written = await writer.write(ctx, question, [h.passage for h in hits])
+        if written is not None:
+            return [written]
+    return [passage_reply(ctx, best, others)]
+
+
+@router.action(SHOW_ACTION)
+async def show_action(ctx: Ctx, value: str) -> list[Reply]:
+    passage = content_index(ctx.services).passage(ctx.lang, value)
+    if passage is None:
+        return [Reply(text=ctx.t("error.stale_action"))]
+    return [passage_reply(ctx, passage, [])]
+
+
+# -- the handler ----------------------------------------------------------------------------
+
+
+@router.message
+async def on_text(ctx: Ctx, message: str) -> list[Reply] | None:
+    """A check-in answer when one is open and the sentence is one; else a question."""
+    first = message.split(maxsplit=1)[0].lower().lstrip("/") if message.strip() else ""
+    commands = ctx.services.extras.get("router")
+    if not first or (commands is not None and lookup(commands.commands, first) is not None):
+        return None  # a command typed without /mentor: the mentor runs it
+    if is_small_talk(message):
+        return [Reply(text=ctx.t("talk.small_talk"))]
+    understood = read_answer(message)
+    if understood is not None:
+        in_view = await checkin_in_view(ctx)
+        if in_view is not None:
+            return await answer_checkin(ctx, *in_view, understood)
+    return await answer_question(ctx, message)
