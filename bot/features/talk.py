@@ -198,8 +198,8 @@ async def answer_checkin(
     saved = ctx.t(
         "talk.saved", period=label, activities=activities_text(ctx, row.activities), details=details
     )
-    current, _best = await streak_for(ctx, cadence)
-    streak = ctx.t(f"checkin.streak.{cadence}", count=current)
+    found = await streak_for(ctx, cadence)
+    streak = ctx.t(f"checkin.streak.{cadence}", count=found.current)
     return [
         Reply(
             text=f"{saved}\n{streak}\n{ctx.t('talk.fix_hint')}",

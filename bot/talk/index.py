@@ -49,6 +49,7 @@ PAGE_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), command)
     for pattern, command in (
         (r"levels:levels\.(\w+)", "level {0}"),
+        (r"levels:shape\b", "level shape"),
         (r"assess:assess\.(\w+)", "assess {0}"),
         (r"tracks:tracks\.(\w+)", "track {0}"),
         (r"tracks:foundations\b", "track foundations"),

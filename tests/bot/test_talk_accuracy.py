@@ -3,8 +3,8 @@ seeds (``tests/data/questions.yaml``, ``tests/data/checkins.yaml``).
 
 Each test prints its figures (run with ``-s`` to see them; ``docs/conversation.md`` keeps
 the latest) and fails when they drop below the floor. The issue's targets for questions
-are 80% top-1 and 95% top-3; the index does not reach 95% top-3 yet, so the floor below
-is what it reaches today, kept so it cannot silently get worse (see the doc for the
+are 80% top-1 and 95% top-3; top-1 meets it, top-3 does not yet (93%), so its floor is
+what it reaches today, kept so it cannot silently get worse (see the doc for the
 misses). Check-ins meet their 90% target.
 """
 
@@ -21,8 +21,8 @@ from bot.talk.fold import has_diacritics
 from bot.talk.index import index_for
 
 DATA = Path(__file__).parent.parent / "data"
-QUESTION_TOP1_FLOOR = 0.78
-QUESTION_TOP3_FLOOR = 0.92
+QUESTION_TOP1_FLOOR = 0.80
+QUESTION_TOP3_FLOOR = 0.93
 QUESTION_TOP1_TARGET = 0.80
 QUESTION_TOP3_TARGET = 0.95
 CHECKIN_TARGET = 0.90
