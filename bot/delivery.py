@@ -8,6 +8,7 @@ protocol, so a prompt, a nudge and a digest travel the same way on every platfor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from bot.reply import Reply
@@ -55,9 +56,10 @@ class Presence(Protocol):
     (on Slack, a vacation emoji or "OOO" in their status). The outbox asks before it
     sends a check-in prompt, so time off is respected without ``/mentor pause``.
     A platform that cannot see a status (Discord, the console) does not implement it.
+    What counts as away is the core's rule, ``bot.timeoff.status_says_away``.
     """
 
-    async def is_away(self, target: Target) -> bool: ...
+    async def is_away(self, target: Target, *, now: datetime) -> bool: ...
 
 
 @runtime_checkable

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection
 
 from bot.context import Services
-from bot.delivery import Outlet, Target
+from bot.delivery import Outlet, Presence, Target
 from bot.errors import PlatformUnreachable
 from bot.reply import Reply
 from schedules import policy
@@ -36,6 +36,11 @@ from storage import outbox
 from storage.writer import Writer
 
 log = logging.getLogger(__name__)
+
+#: Kind families not sent to a member the platform says is away (time off): check-in
+#: prompts, their snoozes and nudges. Unsent, the period was not asked, so the streak
+#: holds (``bot/timeoff.py``).
+QUIET_WHILE_AWAY = frozenset({"prompt", "snooze", "nudge"})
 
 
 class Job(NamedTuple):
@@ -154,6 +159,8 @@ class Dispatcher:
         self.lease = lease
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
+        #: Outlets that can tell whether a member is away (Slack's status).
+        self.presence = frozenset(p for p, o in outlets.items() if isinstance(o, Presence))
 
     async def deliver(self, jobs: Sequence[Job], now: datetime) -> Outcomes:
         """Send claimed rows and record what happened."""
@@ -171,6 +178,8 @@ class Dispatcher:
             }
         out = Outcomes()
         ready = await self._prepare(jobs, members, spaces, now, out)
+        if self.presence:
+            ready = await self._without_time_off(ready, {j.id: j.kind for j in jobs}, now, out)
         return await self._send_and_record(ready, out)
 
     async def deliver_fresh(self, fresh: Sequence[Fresh], now: datetime) -> Outcomes:
@@ -207,7 +216,41 @@ class Dispatcher:
         ready: list[_Sendable] = []
         for part in fresh:
             await self._prepare_fresh(part, addresses.groups, addresses.spaces, now, out, ready)
+        if self.presence:
+            kinds = {did: part.kind for part in fresh for did, _ in part.rows}
+            ready = await self._without_time_off(ready, kinds, now, out)
         return await self._send_and_record(ready, out)
+
+    async def _without_time_off(
+        self, ready: list[_Sendable], kinds: Mapping[int, str], now: datetime, out: Outcomes
+    ) -> list[_Sendable]:
+        """Cancel the prompts of members their platform says are away today; the rest
+        go on. A status that cannot be read is not time off: the prompt is sent."""
+        checked = [
+            item
+            for item in ready
+            if item[5].platform in self.presence
+            and item[6].user
+            and kinds.get(item[0], "").partition(":")[0] in QUIET_WHILE_AWAY
+        ]
+        if not checked:
+            return ready
+        slots = asyncio.Semaphore(self.max_in_flight)
+
+        async def away(item: _Sendable) -> bool:
+            outlet = item[8]
+            assert isinstance(outlet, Presence)
+            async with slots:
+                try:
+                    return await outlet.is_away(item[6], now=now)
+                except Exception:
+                    log.warning("delivery %s: could not read the member's status", item[0])
+                    return False
+
+        found = await asyncio.gather(*(away(item) for item in checked))
+        held = {item[0] for item, is_away in zip(checked, found, strict=True) if is_away}
+        out.cancelled.extend((did, "member away (time off)") for did in held)
+        return [item for item in ready if item[0] not in held] if held else ready
 
     async def _send_and_record(self, ready: list[_Sendable], out: Outcomes) -> Outcomes:
         keeper = asyncio.create_task(self._keep_leases([item[0] for item in ready]))

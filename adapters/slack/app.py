@@ -57,7 +57,15 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 #: The bot scopes the app asks for; docs/slack.md says why each is needed.
-BOT_SCOPES = ("commands", "chat:write", "im:history", "im:write", "users:read", "files:write")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:history",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    "files:write",
+)
 
 
 _DEFAULT_LIMITS = SendLimits()

@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -28,11 +29,17 @@ from adapters.slack.render import SlackMessage, render_message
 from bot.delivery import Sent, Target
 from bot.errors import PlatformUnreachable
 from bot.reply import Reply
+from bot.timeoff import status_says_away
 
 log = logging.getLogger(__name__)
 
 #: DM channel ids remembered in memory (the database keeps them all, on the member).
 DM_CACHE = 10_000
+#: A member's status is read again after this long (on the clock passed in): a daily
+#: prompt and a nudge of the same morning cost one ``users.info``.
+STATUS_TTL = timedelta(minutes=10)
+#: (text, emoji, expiry) of a status, as read, and when.
+_Status = tuple[datetime, str, str, datetime | None]
 OnDisabled = Callable[[str, str], Awaitable[None]]
 #: Tells an admin (a Slack user id) that the digest could not be posted, in words.
 OnDigestFailed = Callable[[WorkspaceLink, str, PlatformUnreachable], Awaitable[None]]
@@ -81,6 +88,53 @@ class SlackOutlet:
         #: for one member in one tick (daily and monthly) open the DM once.
         self._dms: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
+        self._statuses: OrderedDict[tuple[str, str], _Status] = OrderedDict()
+
+    async def is_away(self, target: Target, *, now: datetime) -> bool:
+        """``bot.delivery.Presence``: the member's status (``users.info``) says time off.
+
+        Anything that stops us reading it (not installed, an API error) means "not
+        away": the prompt is then sent, or fails, as it would have anyway.
+        """
+        if not target.user:
+            return False
+        try:
+            link = await self.clients.link(target.workspace)
+        except NotInstalled:
+            return False
+        key = (link.team_id, target.user)
+        status = self._statuses.get(key)
+        if status is None or not timedelta(0) <= now - status[0] < STATUS_TTL:
+            try:
+                async with self.clients.slots:
+                    response = await link.client.users_info(user=target.user)
+            except SLACK_FAILURES as exc:
+                log.warning("slack: cannot read the status of %s (%s)", target.user, exc)
+                return False
+            profile = (response.get("user") or {}).get("profile") or {}
+            expiry = int(profile.get("status_expiration") or 0)
+            status = (
+                now,
+                str(profile.get("status_text") or ""),
+                str(profile.get("status_emoji") or ""),
+                datetime.fromtimestamp(expiry, UTC) if expiry else None,
+            )
+            self._statuses[key] = status
+            self._statuses.move_to_end(key)
+            if len(self._statuses) > DM_CACHE:
+                self._statuses.popitem(last=False)
+        _, text, emoji, expires = status
+        return status_says_away(text, emoji, expires=expires, now=now)
+
+    async def open_group(self, workspace: str, users: Sequence[str]) -> str:
+        """``bot.delivery.GroupConversations``: the group DM of ``users`` and the app
+        (``conversations.open``, paced like opening a DM; Slack returns the same one
+        for the same people)."""
+        link = await self.clients.link(workspace)
+        await link.opens.wait()
+        async with self.clients.slots:
+            response = await link.client.conversations_open(users=",".join(users))
+        return str(response["channel"]["id"])
 
     async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
         if not replies:

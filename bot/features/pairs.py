@@ -246,7 +246,9 @@ async def draw(
     return drawn
 
 
-async def _away_members(outlet: object, workspace: Workspace, members: list[Member]) -> set[int]:
+async def _away_members(
+    outlet: object, workspace: Workspace, members: list[Member], *, now: datetime
+) -> set[int]:
     """Opted-in members the platform says are away now (Slack status), if it can tell."""
     if not isinstance(outlet, Presence):
         return set()
@@ -254,7 +256,7 @@ async def _away_members(outlet: object, workspace: Workspace, members: list[Memb
     for member in members:
         target = Target(workspace.platform, workspace.external_id, member.external_user)
         try:
-            if await outlet.is_away(target):
+            if await outlet.is_away(target, now=now):
                 away.add(member.id)
         except Exception:  # a status we cannot read is not time off
             log.warning("pairs: could not read the status of member %s", member.id)
@@ -337,7 +339,7 @@ def tick_hook(services: Services) -> TickHook:
                     and await load_round(services.store, workspace.id, week_key(day)) is None
                 ):
                     optins = await _opted_in(services.store, workspace.id)
-                    away = await _away_members(outlet, workspace, optins)
+                    away = await _away_members(outlet, workspace, optins, now=now)
                 drawn = await draw(services.store, workspace, day, now=now, away=away)
                 await introduce(services, scheduler, workspace, drawn, due)
             except Exception:

@@ -94,7 +94,7 @@ __all__ = [
 
 DEFAULT_BOT_TOKEN = "xoxb-fake-bot-token"
 DEFAULT_APP_TOKEN = "xapp-1-A0FAKEAPP-1-fake-app-token"
-DEFAULT_SCOPES = "chat:write,commands,im:history,im:read,im:write,users:read"
+DEFAULT_SCOPES = "chat:write,commands,im:history,im:read,im:write,mpim:write,users:read"
 # JSON-valued arguments: slack_sdk sends them as JSON strings in form bodies and as objects
 # in JSON bodies; the fake decodes both so `SlackCall.args` looks the same either way.
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata")
@@ -331,6 +331,9 @@ class FakeSlack:
                 "display_name": name,
                 "email": email or f"{name}@example.com",
                 "team": self.team_id,
+                "status_text": "",
+                "status_emoji": "",
+                "status_expiration": 0,
             },
             "is_admin": is_admin or is_owner,
             "is_owner": is_owner,
@@ -343,6 +346,14 @@ class FakeSlack:
         }
         self.users[user_id] = user
         return user
+
+    def set_status(
+        self, user_id: str, text: str = "", emoji: str = "", *, expiration: int = 0
+    ) -> None:
+        """Set a user's status as Slack's client would (``expiration``: epoch seconds,
+        0 for none); ``users.info`` and ``users.profile.get`` answer it."""
+        profile = self._user(user_id, "user_not_found")["profile"]
+        profile.update(status_text=text, status_emoji=emoji, status_expiration=expiration)
 
     def deactivate_user(self, user_id: str) -> None:
         self._user(user_id, "user_not_found")["deleted"] = True
@@ -501,6 +512,7 @@ class FakeSlack:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "users.info": self._users_info,
+            "users.profile.get": self._users_profile_get,
         }.get(method)
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -681,6 +693,9 @@ class FakeSlack:
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"user": self._user(str(args.get("user") or ""), "user_not_found")}
+
+    def _users_profile_get(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"profile": self._user(str(args.get("user") or ""), "user_not_found")["profile"]}
 
     # ----------------------------------------------------------- response_url
 

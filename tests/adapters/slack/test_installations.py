@@ -46,7 +46,7 @@ def serve_oauth(fake: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
         return {
             "access_token": INSTALLED_TOKEN,
             "token_type": "bot",
-            "scope": "commands,chat:write,im:history,im:write,users:read,files:write",
+            "scope": "commands,chat:write,im:history,im:write,mpim:write,users:read,files:write",
             "bot_user_id": fake.bot_user_id,
             "app_id": fake.app_id,
             "team": {"id": fake.team_id, "name": "Fake Team"},
@@ -96,7 +96,10 @@ async def install(runtime: SlackRuntime) -> None:
             cookie = page.headers["Set-Cookie"].split(";", 1)[0]
         state = re.search(r"state=([\w-]+)", html)
         assert state is not None and "client_id=111.222" in html
-        assert "scope=commands,chat:write,im:history,im:write,users:read,files:write" in html
+        assert (
+            "scope=commands,chat:write,im:history,im:write,mpim:write,users:read,files:write"
+            in html
+        )
         redirect = f"{base}/slack/oauth_redirect?code=the-code&state={state.group(1)}"
         async with browser.get(redirect, headers={"Cookie": cookie}) as done:
             assert done.status == 200, await done.text()
