@@ -29,12 +29,35 @@ log = logging.getLogger("mentorbot")
 
 
 @asynccontextmanager
-async def open_services(database_url: str, clock: Clock) -> AsyncIterator[Services]:
-    """Engine, migrations, content and store, opened once and closed on the way out."""
+async def open_services(
+    database_url: str, clock: Clock, *, settings: Settings | None = None
+) -> AsyncIterator[Services]:
+    """Engine, migrations, content, its search index and store, opened once and closed on
+    the way out; with a language model configured, its HTTP session too."""
+    from bot.talk.index import index_for
+
     engine = create_engine(database_url)
     try:
         await migrate(engine)
-        yield Services(store=Store(sessionmaker(engine)), content=load_library(), clock=clock)
+        library = load_library()
+        index_for(library)  # built now, so the first question does not pay for it
+        services = Services(store=Store(sessionmaker(engine)), content=library, clock=clock)
+        if settings is not None and settings.mentorbot_llm_url and settings.mentorbot_llm_model:
+            import aiohttp
+
+            from bot.talk.llm import GroundedWriter, LlmConfig
+
+            config = LlmConfig(
+                url=settings.mentorbot_llm_url,
+                model=settings.mentorbot_llm_model,
+                api_key=settings.mentorbot_llm_api_key,
+                timeout=settings.mentorbot_llm_timeout,
+            )
+            async with aiohttp.ClientSession() as session:
+                services.extras["answer_writer"] = GroundedWriter(config, session)
+                yield services
+        else:
+            yield services
     finally:
         await engine.dispose()
 
@@ -103,7 +126,9 @@ async def run_console(settings: Settings, args: argparse.Namespace) -> int:
     """
     simulated = getattr(args, "clock", "system") == "sim"
     clock: Clock = SimClock(args.now or datetime.now(UTC)) if simulated else SystemClock()
-    async with open_services(args.db or settings.database_url, clock) as services:
+    async with open_services(
+        args.db or settings.database_url, clock, settings=settings
+    ) as services:
         from adapters.console import ConsoleAdapter, ConsoleOutlet, local_stamp
         from schedules.engine import Scheduler
 
@@ -191,7 +216,9 @@ async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
     sending through their outlets, until a signal (or a platform's fatal error)."""
     from schedules.engine import Scheduler
 
-    async with open_services(args.db or settings.database_url, SystemClock()) as services:
+    async with open_services(
+        args.db or settings.database_url, SystemClock(), settings=settings
+    ) as services:
         mentor = Mentor(services)
         scheduler = Scheduler(services)
         waits: list[asyncio.Task[None]] = []

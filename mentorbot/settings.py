@@ -38,8 +38,16 @@ class Settings(BaseSettings):
     discord_guild_id: str | None = None
     discord_shards: str | None = None
 
+    mentorbot_llm_url: str | None = None
+    mentorbot_llm_model: str | None = None
+    mentorbot_llm_api_key: str | None = None
+    mentorbot_llm_timeout: float = Field(default=8.0, gt=0, le=60)
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        if bool(self.mentorbot_llm_url) != bool(self.mentorbot_llm_model):
+            missing = "MENTORBOT_LLM_MODEL" if self.mentorbot_llm_url else "MENTORBOT_LLM_URL"
+            raise ValueError(f"{missing} is missing: the language model needs a URL and a model")
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
         if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):

@@ -16,6 +16,7 @@ understood, with one tap to correct it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -336,12 +337,13 @@ async def answer_question(ctx: Ctx, question: str) -> list[Reply]:
     if not hits:
         return [Reply(text=ctx.t("talk.no_answer"))]
     best, others = hits[0].passage, [h.passage for h in hits[1:]]
+    retrieved = passage_reply(ctx, best, others)
     writer = ctx.services.extras.get("answer_writer")
     if writer is not None:
         written = await writer.write(ctx, question, [h.passage for h in hits])
         if written is not None:
-            return [written]
-    return [passage_reply(ctx, best, others)]
+            return [dataclasses.replace(written, title=best.heading, buttons=retrieved.buttons)]
+    return [retrieved]
 
 
 @router.action(SHOW_ACTION)
