@@ -7,7 +7,8 @@ to the collaborators the core reaches by name through ``Services.extras``:
 - ``tick_hooks``: ``async (scheduler, now)`` called by every scheduler tick: nudges after
   new check-ins, the monthly digest on the 1st, the quarter-end goal question;
 - ``renderers``: outbox kind family -> ``async (services, delivery, member) -> replies``
-  (``nudge:*``, ``digest``, ``goals:*``, ``pairs:*``), asked by ``bot.prompts.render_delivery``.
+  (``nudge:*``, ``digest``, ``goals:*``, ``pairs:*``, ``plan:checkup``), asked by
+  ``bot.prompts.render_delivery``.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def install(services: Services) -> None:
     """Register the mentoring tick hooks and renderers once per ``Services``."""
     if services.extras.get("mentoring_installed"):
         return
-    from bot.features import goals, nudges, pairs, team
+    from bot.features import goals, nudges, pairs, plans, team
 
     services.extras["mentoring_installed"] = True
     hooks: list[TickHook] = services.extras.setdefault("tick_hooks", [])
@@ -92,3 +93,4 @@ def install(services: Services) -> None:
     renderers.setdefault("goals", goals.render)
     renderers.setdefault("digest", team.render)
     renderers.setdefault("pairs", pairs.render)
+    renderers.setdefault("plan", plans.render)

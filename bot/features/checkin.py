@@ -775,6 +775,7 @@ async def stats_sections(ctx: Ctx) -> list[Section]:
     from bot.features import (
         metrics,  # career metrics: this quarter against the last
         pairs,  # learning pairs met
+        plans,  # if-then plans
     )
 
     paired = await pairs.stats_section(ctx)
@@ -783,6 +784,7 @@ async def stats_sections(ctx: Ctx) -> list[Section]:
         *await mix_sections(ctx),
         *([paired] if paired is not None else []),
         await metrics.stats_section(ctx),
+        await plans.stats_section(ctx),
     ]
 
 

@@ -122,6 +122,8 @@ async def goals_reply(ctx: Ctx, quarter: str) -> Reply:
             Button(ctx.t(f"goals.edit.{area}"), action_id=EDIT_ACTION, value=f"{area}:{quarter}")
             for area in AREAS
         )
+        # Every goal offers an if-then plan (bot/features/plans.py).
+        buttons += tuple(plan_button(ctx, rows[area]) for area in AREAS if area in rows)
     footer = ctx.t("goals.footer", quarter=quarter)
     return Reply(
         title=ctx.t("goals.title", quarter=quarter),
@@ -252,6 +254,18 @@ async def goal_submit(ctx: Ctx, values: Mapping[str, str]) -> list[Reply]:
     )
     reply = await goals_reply(ctx, quarter)
     return [Reply(text=ctx.t("goals.saved", area=ctx.t(f"goals.area.{area}"))), reply]
+
+
+def plan_button(ctx: Ctx, goal: Goal) -> Button:
+    """ "Make a plan" for one goal: an if-then plan ("When …, I will …") for it."""
+    from bot.features.plans import make_button
+
+    return make_button(
+        ctx.pack,
+        f"goal:{goal.id}",
+        label_key="plans.make_goal",
+        area=ctx.t(f"goals.area.{goal.area}"),
+    )
 
 
 async def _settle(ctx: Ctx, value: str, *, carry: bool) -> list[Reply]:

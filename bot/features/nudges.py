@@ -23,6 +23,7 @@ from bot import text
 from bot.content import Pack
 from bot.context import Services
 from bot.features.common import LEVELS
+from bot.features.plans import make_button
 from bot.mentoring import TickHook, local_date, local_instant, zone
 from bot.nudges import (
     AssessmentFact,
@@ -332,6 +333,7 @@ def nudge_replies(pack: Pack, payload: dict[str, Any], level: str | None) -> lis
                 Section(text=pack.t("nudge.footer", pitfall=pitfall)),
             ),
             buttons=(
+                make_button(pack, f"nudge:{pitfall}"),
                 Button(pack.t("nudge.more"), action_id=SHOW_ACTION, value=pitfall),
                 Button(pack.t("nudge.mute"), action_id=MUTE_ACTION, value=pitfall),
             ),
