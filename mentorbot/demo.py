@@ -11,6 +11,12 @@ with the digest on the 1st (only notes marked shared appear); monthly prompts ca
 review, which the scripted members fill in; nudges appear when a member's answers show
 a pitfall.
 
+Ana also starts learning pairs for the team every two weeks; the three English speakers
+opt in, so the month shows a pair introduced, a member who fits nobody waiting and going
+first in the next round, and "did you meet?" a week later. The outlet plays a Slack-like
+status too: Ana's says "Vacationing" for two days, and she gets no prompt then while her
+streak holds (``bot/timeoff.py``).
+
 The team spans time zones with different daylight-saving rules (Berlin changes on
 2027-03-28, New York on 2027-03-14, Ho Chi Minh City and Kolkata never, Kolkata is
 UTC+05:30), and one member pauses for a week, so the month shows prompts on local time
@@ -23,16 +29,18 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.clock import SimClock
 from bot.delivery import Sent, Target
 from bot.events import Action, Actor, Command, FormSubmit
 from bot.features.goals import REVIEW_ACTION
+from bot.features.pairs import MET_ACTION
 from bot.mentor import Mentor
 from bot.prompts import ACTIVITIES, ANSWER_ACTION, LATER_ACTION, answer_value
 from bot.reply import Reply
+from bot.timeoff import status_says_away
 from mentorbot.simulation import run_until
 from schedules.engine import Scheduler, TickReport
 
@@ -58,6 +66,8 @@ class Persona:
     admin: bool = False
     #: Notes this member writes with a check-in, some marked "share with my team".
     notes: tuple[str, ...] = ()
+    #: Statuses the platform shows: (from, until, text, emoji), as on Slack.
+    statuses: tuple[tuple[datetime, datetime, str, str], ...] = ()
 
 
 def team(start: datetime) -> list[Persona]:
@@ -69,12 +79,16 @@ def team(start: datetime) -> list[Persona]:
             user="ana",
             zone="Europe/Berlin",
             language="en",
-            setup=(),
             habits=(0.6, 0.15, 0.05, 0.1, 0.1),
             admin=True,
+            setup=("/mentor set level senior", "/mentor set track mle", "/mentor pairs on"),
             # After the 1st, so the first digest covers March, not a month before anyone
             # used the bot.
-            events=((at(1, 8), "/mentor team channel #ml-team"),),
+            events=(
+                (at(1, 8), "/mentor team channel #ml-team"),
+                (at(1, 9), "/mentor team pairs every 2w"),
+            ),
+            statuses=((at(15, 12), at(17, 20), "Vacationing", ":palm_tree:"),),
             notes=(
                 "Batching requests cut our p95 latency by 40%",
                 "A held-out week caught leakage my random split hid",
@@ -92,7 +106,13 @@ def team(start: datetime) -> list[Persona]:
             user="carla",
             zone="America/New_York",
             language="en",
-            setup=("/mentor schedule daily 10:00", "/mentor schedule weekly thu 15:00"),
+            setup=(
+                "/mentor schedule daily 10:00",
+                "/mentor schedule weekly thu 15:00",
+                "/mentor set level mid",
+                "/mentor set track mlops",
+                "/mentor pairs on",
+            ),
             habits=(0.5, 0.3, 0.05, 0.05, 0.1),
             notes=("Pairing on the feature store taught me more than the docs",),
             events=((at(11, 20), f"/mentor pause until {(start + timedelta(days=18)).date()}"),),
@@ -101,7 +121,13 @@ def team(start: datetime) -> list[Persona]:
             user="dev",
             zone="Asia/Kolkata",
             language="en",
-            setup=("/mentor schedule daily 18:45", "/mentor schedule off monthly"),
+            setup=(
+                "/mentor schedule daily 18:45",
+                "/mentor schedule off monthly",
+                "/mentor set level junior",
+                "/mentor set track genai",
+                "/mentor pairs on",
+            ),
             habits=(0.4, 0.2, 0.2, 0.1, 0.1),
             answers=0.7,
         ),
@@ -118,12 +144,25 @@ class Delivered:
 @dataclass
 class DemoOutlet:
     """Collects what the scheduler sends; the demo answers after each tick, as a
-    member would, rather than from inside the scheduler's send loop."""
+    member would, rather than from inside the scheduler's send loop. It also plays a
+    platform that shows statuses (``bot.delivery.Presence``), from the personas'."""
 
     clock: SimClock
     platform: str = "console"
     inbox: list[Delivered] = field(default_factory=list)
     count: int = 0
+    statuses: dict[str, tuple[tuple[datetime, datetime, str, str], ...]] = field(
+        default_factory=dict
+    )
+    #: (user, when, status text) of each prompt held back for time off.
+    held: list[tuple[str, datetime, str]] = field(default_factory=list)
+
+    async def is_away(self, target: Target, *, now: datetime) -> bool:
+        for start, end, text, emoji in self.statuses.get(target.user or "", ()):
+            if start <= now < end and status_says_away(text, emoji, expires=end, now=now):
+                self.held.append((target.user or "", now, f"{emoji} {text}"))
+                return True
+        return False
 
     async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
         self.count += 1
@@ -138,6 +177,8 @@ class Tally:
     snoozed: int = 0
     silent: int = 0
     skipped_while_paused: int = 0
+    held_while_away: int = 0
+    pairs_met: int = 0
 
 
 class Demo:
@@ -148,7 +189,7 @@ class Demo:
         self.clock = clock
         self.personas = {p.user: p for p in personas}
         self.out = out
-        self.outlet = DemoOutlet(clock)
+        self.outlet = DemoOutlet(clock, statuses={p.user: p.statuses for p in personas})
         self.scheduler = Scheduler(mentor.services, outlets={"console": self.outlet})
         self.tally = Tally()
 
@@ -180,6 +221,10 @@ class Demo:
 
     async def after_tick(self, report: TickReport) -> None:
         self.tally.skipped_while_paused += report.skipped
+        held, self.outlet.held = self.outlet.held, []
+        for user, when, status in held:
+            self.tally.held_while_away += 1
+            self.line(self.personas[user], when, f"🌴 status “{status}”: no prompt, streak kept")
         inbox, self.outlet.inbox = self.outlet.inbox, []
         for item in inbox:
             self.tally.sent += 1
@@ -194,6 +239,11 @@ class Demo:
                         self.out.write(f"{'':20}│ {text}\n")
                 continue
             self.line(persona, item.at, f"📬 {headline}")
+            if (first.title or "").startswith("🤝"):
+                self.line(persona, item.at, f"   {first_line(first)}")
+            met = [b for b in first.buttons if b.action_id == MET_ACTION]
+            if met:
+                await self.met(persona, met)
             if any(b.action_id == ANSWER_ACTION for b in first.buttons):
                 await self.answer(persona, first)
             review = next((b for b in first.buttons if b.action_id == REVIEW_ACTION), None)
@@ -249,6 +299,17 @@ class Demo:
             detail = f" (+{minutes} min" + (", note shared)" if share == "yes" else ")")
         self.line(persona, self.clock.now(), f"   ↳ {first_line(replies[0])}{detail}")
 
+    async def met(self, persona: Persona, buttons: Sequence[Any]) -> None:
+        """ "Did you meet?": most scripted pairs did, for about an hour."""
+        rng = random.Random(f"{persona.user}|met|{buttons[0].value}")
+        chosen = buttons[1] if rng.random() < 0.8 else buttons[-1]
+        replies = await self.mentor.handle(
+            Action(actor=self.actor(persona), action_id=MET_ACTION, value=chosen.value)
+        )
+        if chosen is not buttons[-1]:
+            self.tally.pairs_met += 1
+        self.line(persona, self.clock.now(), f"   ↳ {chosen.label}: {first_line(replies[0])}")
+
     async def review(self, persona: Persona, period: str) -> None:
         """The monthly prompt carries the review: the scripted member clicks it and fills
         in the form it opens (which works out the month being reviewed)."""
@@ -297,7 +358,8 @@ class Demo:
         t = self.tally
         self.out.write(
             f"\nSent {t.sent} messages; {t.answered} check-ins answered, {t.snoozed} snoozed, "
-            f"{t.silent} left unanswered; {t.skipped_while_paused} skipped while paused.\n\n"
+            f"{t.silent} left unanswered; {t.skipped_while_paused} skipped while paused, "
+            f"{t.held_while_away} held while away; {t.pairs_met} learning-pair meetings.\n\n"
         )
         for persona in self.personas.values():
             replies = await self.mentor.handle(Command(actor=self.actor(persona), text=" stats"))

@@ -35,6 +35,7 @@ from bot import text
 from bot.context import Ctx, Services
 from bot.delivery import GroupConversations, Presence, Target
 from bot.errors import BadInput, NotAllowed
+from bot.features.nudges import due_at as during_day
 from bot.mentoring import TickHook, local_date, local_instant, zone
 from bot.nudges import week_key
 from bot.pairing import LADDER, Candidate, key, pair_up
@@ -267,7 +268,8 @@ async def introduce(
     services: Services, scheduler: Any, workspace: Workspace, drawn: Drawn, due: datetime
 ) -> None:
     """Queue the round's introductions and, a week later, the questions. Every row is
-    unique per target, kind and round key, so calling this again adds nothing."""
+    unique per target, kind and round key, so calling this again adds nothing. A DM
+    waits for the member's day (09:00-20:00 local), as a nudge does."""
     outlet = scheduler.outlets.get(workspace.platform)
     members = await db.members_by_id(
         services.store, [m for people in drawn.pairs.values() for m, _ in people]
@@ -295,7 +297,7 @@ async def introduce(
                     workspace_id=workspace.id,
                     kind="pairs:intro",
                     period_key=drawn.round_key,
-                    due_at=due,
+                    due_at=during_day(due, members[member_id].timezone),
                     payload={**payload, "for": member_id},
                 )
         for member_id in ids:
@@ -304,7 +306,7 @@ async def introduce(
                 workspace_id=workspace.id,
                 kind="pairs:ask",
                 period_key=drawn.round_key,
-                due_at=due + ASK_AFTER,
+                due_at=during_day(due + ASK_AFTER, members[member_id].timezone),
                 payload={**payload, "for": member_id},
             )
 

@@ -162,6 +162,17 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     assert "2027-04-01 07:00Z  ml-team" in out
     assert "Learnings shared with the team" in out
     assert "A held-out week caught leakage" in out
+    # Issue 16: learning pairs every two weeks from Monday 2027-03-08, 10:00 Berlin; dev
+    # (Kolkata) shares no hours with carla (New York), so waits and goes first next time.
+    assert "2027-03-08 09:00Z  ana   Mon 10:00 Europe/Berlin     📬 🤝 Your learning pair" in out
+    assert "This round *ana* (Senior Engineer, ML engineer) mentors you." in out
+    assert "2027-03-22 09:00Z  dev   Mon 14:30 Asia/Kolkata      📬 🤝 Your learning pair" in out
+    assert "📬 🤝 Did you meet?" in out and "↳ Yes, an hour or more" in out
+    assert "Meetings in all: 2" in out
+    # Ana's status says "Vacationing" on Wednesday and Thursday: no prompt, streak kept.
+    assert "2027-03-17 08:00Z  ana   Wed 09:00 Europe/Berlin     🌴 status" in out
+    assert "2027-03-18 08:00Z  ana   Thu 09:00 Europe/Berlin     🌴 status" in out
+    assert "2 held while away" in out
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:
