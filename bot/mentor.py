@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from bot import mentoring, text
 from bot.context import Ctx, Services
 from bot.errors import BadInput, MentorbotError, UiKey
-from bot.events import Action, Command, FormSubmit, Inbound, Message
+from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.reply import Reply
 from bot.router import Router, lookup, merge
 from storage.repo import MemberKey
@@ -72,6 +73,57 @@ def default_hooks() -> dict[str, Any]:
     return dict(schedule.HOOKS)
 
 
+#: Platform ids are short (Slack ``U0123ABCD``, Discord snowflakes); anything longer is
+#: not one and is cut before it becomes a database key.
+MAX_ID_CHARS = 64
+
+
+def _clean_actor(actor: Actor) -> Actor:
+    def short(value: str | None, limit: int = MAX_ID_CHARS) -> str | None:
+        return None if value is None else text.clean(str(value), limit=limit)
+
+    return dataclasses.replace(
+        actor,
+        platform=short(actor.platform) or "",
+        workspace=short(actor.workspace) or "",
+        user=short(actor.user) or "",
+        display_name=short(actor.display_name, 200),
+        timezone=short(actor.timezone),
+        language=short(actor.language, 16),
+    )
+
+
+def cleaned(inbound: Inbound) -> Inbound:
+    """The event with every piece of text in it cleaned (``text.clean``), once, before
+    anything reads it: features, the database and the log then never meet a lone
+    surrogate, a control character or a 100 KB value, whichever platform sent it."""
+    actor = _clean_actor(inbound.actor)
+    channel = text.clean(inbound.channel, limit=MAX_ID_CHARS) if inbound.channel else None
+    match inbound:
+        case Command(text=raw):
+            return Command(actor=actor, text=text.clean(raw), channel=channel)
+        case Message(text=raw):
+            return Message(actor=actor, text=text.clean(raw, limit=4000), channel=channel)
+        case Action(action_id=action_id, value=value):
+            return Action(
+                actor=actor,
+                action_id=text.clean(action_id, limit=200),
+                value=text.clean(value, limit=500),
+                channel=channel,
+            )
+        case FormSubmit(form_id=form_id, values=values):
+            return FormSubmit(
+                actor=actor,
+                form_id=text.clean(form_id, limit=300),
+                values={
+                    text.clean(str(k), limit=64): text.clean(str(v), limit=4000)
+                    for k, v in values.items()
+                },
+                channel=channel,
+            )
+    return inbound  # pragma: no cover
+
+
 class Mentor:
     def __init__(self, services: Services, features: Sequence[Router] | None = None) -> None:
         self.services = services
@@ -113,6 +165,7 @@ class Mentor:
         """Answer one event. Never raises: errors become translated replies."""
         ctx: Ctx | None = None
         try:
+            inbound = cleaned(inbound)
             ctx = await self.context(inbound)
             replies = await self._dispatch(ctx, inbound)
             if ctx.first_contact and isinstance(inbound, Command | Message):
@@ -143,7 +196,7 @@ class Mentor:
                 handler = self.router.actions.get(action_id)
                 if handler is None:
                     raise BadInput("error.stale_action")
-                return await handler(ctx, text.clean(value, limit=500))
+                return await handler(ctx, value)
             case FormSubmit(form_id=form_id, values=values):
                 # Like a button value, a form id may carry state after "#"
                 # ("checkin:details#daily:2027-03-28"); the handler reads it under "#".
@@ -151,13 +204,11 @@ class Mentor:
                 form = self.router.forms.get(base)
                 if form is None:
                     raise BadInput("error.stale_action")
-                cleaned = {
-                    text.clean(k, limit=64): text.clean(v, limit=4000) for k, v in values.items()
-                }
-                cleaned.pop("#", None)
+                fields = dict(values)
+                fields.pop("#", None)
                 if state:
-                    cleaned["#"] = text.clean(state, limit=200)
-                return await form(ctx, cleaned)
+                    fields["#"] = state[:200]
+                return await form(ctx, fields)
         raise BadInput("error.stale_action")  # pragma: no cover
 
     async def command(self, ctx: Ctx, raw: str) -> list[Reply]:

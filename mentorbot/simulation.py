@@ -14,12 +14,15 @@ from typing import Any, Protocol
 
 from bot.clock import SimClock
 
-_DURATION = re.compile(r"(\d+)\s*([mhdw])")
+_DURATION = re.compile(r"([0-9]{1,6})\s*([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: Ticks at one instant before moving on: work that stays due after a tick (which would
 #: be a bug) must not hang the console, so time then moves on by ``STUCK_STEP``.
 MAX_TICKS_PER_INSTANT = 3
 STUCK_STEP = timedelta(minutes=1)
+#: The longest jump ``:advance`` takes: ten years is more than any demo needs, and a
+#: bound keeps the clock inside the years ``datetime`` can hold.
+MAX_DURATION = timedelta(days=3660)
 
 
 class Tickable(Protocol):
@@ -40,6 +43,8 @@ def parse_duration(text: str) -> timedelta:
     total = timedelta()
     for number, unit in parts:
         total += timedelta(**{_UNITS[unit]: int(number)})
+    if total > MAX_DURATION:
+        raise ValueError(f"{text!r} is too far: at most {MAX_DURATION.days} days at a time")
     return total
 
 

@@ -1,7 +1,9 @@
 """A console connector in the opsdroid shape: connect, listen, send.
 
 Lines starting with ``/mentor`` are commands, other lines messages; buttons and choices
-are numbered and answered by typing the number; a form becomes a sequence of prompts.
+are numbered and answered by typing the number; a form becomes a sequence of prompts
+(a line starting with ``/`` at a prompt leaves the form and runs as typed; a field the
+core refuses is asked again, alone, with what else was typed kept).
 Reading standard input line by line means a whole session can be piped in and its
 output asserted, which is how most behaviour is tested.
 """
@@ -19,8 +21,10 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.delivery import Sent, Target
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
+from bot.features.help import FORM_LEFT_ACTION
 from bot.markup import to_plain
-from bot.reply import Form, Reply
+from bot.reply import Form, FormField, Reply
+from bot.text import whole_number
 
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
 #: The time zone of a delivery's recipient, for the local time shown above it.
@@ -83,7 +87,10 @@ class ConsoleAdapter:
         if prompt and self.interactive:
             self.stdout.write(prompt)
             self.stdout.flush()
-        line = await asyncio.to_thread(self.stdin.readline)
+        try:
+            line = await asyncio.to_thread(self.stdin.readline)
+        except UnicodeDecodeError:
+            return "\ufffd"  # a terminal set to decode strictly: the line is unreadable
         if line == "":
             return None
         return line.rstrip("\r\n")
@@ -107,41 +114,63 @@ class ConsoleAdapter:
         self.write("")
 
     async def fill_form(self, form: Form, reply: Reply) -> None:
-        """Ask each field in turn; the whole form is submitted as one event."""
+        """Ask each field in turn; the whole form is submitted as one event.
+
+        A line starting with ``/`` is a command, not an answer: the form is left (the
+        core says so, in the member's language) and the line runs. When the core refuses
+        some fields (``Reply.errors``), each message is shown once and only those fields
+        are asked again; everything else typed is kept."""
         if reply.text:
             self.write(to_plain(reply.text))
         self.write(f"{to_plain(form.title)}\n{RULE}")
         values: dict[str, str] = {}
-        for f in form.fields:
-            hint = " (optional)" if not f.required else ""
-            if f.options:
-                for n, option in enumerate(f.options, start=1):
-                    self.write(f"  [{n}] {to_plain(option.label)}")
-            line = await self.readline(f"{to_plain(f.label)}{hint}: ")
-            if line is None:
-                return
-            if self.interactive is False:
-                self.write(f"{to_plain(f.label)}{hint}: {line}")
-            if f.options and line.strip().isdigit():
-                index = int(line.strip()) - 1
-                if 0 <= index < len(f.options):
-                    line = f.options[index].value
-            values[f.name] = line
-        await self.dispatch(FormSubmit(actor=self.actor, form_id=form.form_id, values=values))
+        asking = list(form.fields)
+        while asking:
+            for f in asking:
+                line = await self.ask(f)
+                if line is None:
+                    return
+                if line.lstrip().startswith("/"):
+                    await self.dispatch(Action(actor=self.actor, action_id=FORM_LEFT_ACTION))
+                    await self.run_line(line)
+                    return
+                values[f.name] = line
+            submit = FormSubmit(actor=self.actor, form_id=form.form_id, values=dict(values))
+            replies = await self.handler(submit)
+            by_name = {f.name: f for f in form.fields}
+            refused = {n: m for r in replies for n, m in r.errors.items() if n in by_name}
+            for answer in replies:
+                if not (answer.errors and refused):
+                    await self.send(answer)
+            for name, message in refused.items():
+                self.write(f"! {to_plain(by_name[name].label)}: {to_plain(message)}")
+            asking = [by_name[name] for name in refused]
+
+    async def ask(self, f: FormField) -> str | None:
+        """One field's prompt; a number picks one of a select's options."""
+        hint = " (optional)" if not f.required else ""
+        if f.options:
+            for n, option in enumerate(f.options, start=1):
+                self.write(f"  [{n}] {to_plain(option.label)}")
+        line = await self.readline(f"{to_plain(f.label)}{hint}: ")
+        if line is None:
+            return None
+        if self.interactive is False:
+            self.write(f"{to_plain(f.label)}{hint}: {line}")
+        picked = whole_number(line, 1, len(f.options)) if f.options else None
+        return f.options[picked - 1].value if picked is not None else line
 
     async def dispatch(self, inbound: Inbound) -> None:
         for reply in await self.handler(inbound):
-            if reply.errors and reply.form is None:
-                for name, message in reply.errors.items():
-                    self.write(f"! {name}: {to_plain(message)}")
             await self.send(reply)
 
     def inbound_for(self, line: str) -> Inbound | None:
         stripped = line.strip()
         if not stripped:
             return None
-        if stripped.isdigit() and int(stripped) in self._options:
-            action_id, value = self._options.pop(int(stripped))
+        picked = whole_number(stripped, 1, max(self._options)) if self._options else None
+        if picked is not None and picked in self._options:
+            action_id, value = self._options.pop(picked)
             self._options.clear()
             return Action(actor=self.actor, action_id=action_id, value=value)
         if stripped.lower().startswith("/mentor"):
@@ -159,15 +188,21 @@ class ConsoleAdapter:
             if not self.interactive and line.strip():
                 shown = line if len(line) <= ECHO_LIMIT else line[:ECHO_LIMIT] + "…"
                 self.write(f"> {shown}")
-            prefix = line.strip().split(maxsplit=1)[0] if line.strip() else ""
-            if prefix in self.directives:
-                await self.directives[prefix](line.strip()[len(prefix) :].strip())
-                continue
-            if prefix in (":quit", ":q"):
+            if not await self.run_line(line):
                 return 0
-            inbound = self.inbound_for(line)
-            if inbound is not None:
-                await self.dispatch(inbound)
+
+    async def run_line(self, line: str) -> bool:
+        """A directive, a number, a command or a message; False when it was ``:quit``."""
+        prefix = line.strip().split(maxsplit=1)[0] if line.strip() else ""
+        if prefix in self.directives:
+            await self.directives[prefix](line.strip()[len(prefix) :].strip())
+            return True
+        if prefix in (":quit", ":q"):
+            return False
+        inbound = self.inbound_for(line)
+        if inbound is not None:
+            await self.dispatch(inbound)
+        return True
 
 
 def local_stamp(instant: datetime, zone: str) -> str:

@@ -51,6 +51,7 @@ from bot.context import Services
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.mentor import Mentor
 from bot.reply import Form, Reply
+from bot.text import whole_number
 from mentorbot.settings import ConfigError, Settings
 from storage.repo import MemberKey
 
@@ -555,7 +556,7 @@ class DiscordAdapter:
     @staticmethod
     def _page_of(custom_id: str) -> tuple[str, int]:
         key, _, page = custom_id.removeprefix(PAGE_PREFIX).rpartition(":")
-        return key, int(page) if page.isdigit() else 1
+        return key, whole_number(page, 1, 1000) or 1
 
     async def _expired(self, interaction: discord.Interaction[Any]) -> None:
         text = self.services.content.t(language_of(interaction.locale), "discord.form_expired")

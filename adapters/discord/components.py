@@ -33,9 +33,9 @@ COMPONENT_PREFIX = "mentor"
 FORM_PREFIX = "mform"
 
 COMPONENT_TEMPLATE = re.compile(
-    r"mentor(?:@(?P<ws>\d{1,20}))?(?:~(?P<n>\d{1,3}))?:(?P<payload>.*)", re.DOTALL
+    r"mentor(?:@(?P<ws>[0-9]{1,20}))?(?:~(?P<n>[0-9]{1,3}))?:(?P<payload>.*)", re.DOTALL
 )
-FORM_TEMPLATE = re.compile(r"mform(?:@(?P<ws>\d{1,20}))?:(?P<payload>.*)", re.DOTALL)
+FORM_TEMPLATE = re.compile(r"mform(?:@(?P<ws>[0-9]{1,20}))?:(?P<payload>.*)", re.DOTALL)
 
 #: token -> the value it stands for, filled while rendering, saved before sending.
 Stash = MutableMapping[str, str]
@@ -53,7 +53,8 @@ def _stashed(value: str, stash: Stash) -> str:
 
 
 def _head(prefix: str, workspace: str | None, n: int = 0) -> str:
-    ws = f"@{workspace}" if workspace and workspace.isdigit() and len(workspace) <= 20 else ""
+    numeric = bool(workspace) and re.fullmatch(r"[0-9]{1,20}", workspace or "") is not None
+    ws = f"@{workspace}" if numeric else ""
     return f"{prefix}{ws}{f'~{n}' if n else ''}:"
 
 

@@ -42,6 +42,7 @@ from bot.errors import PlatformUnreachable
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.home import RUN_ACTION, home_view
 from bot.reply import Button, Reply
+from bot.text import whole_number
 from storage.repo import MemberKey
 
 log = logging.getLogger(__name__)
@@ -221,7 +222,7 @@ class SlackAdapter:
             page = str((body.get("actions") or [{}])[0].get("value") or "0")
             link = await self._link(team, client)
             actor = await self._actor(link, team, user)
-            await self.publish_home(link, actor, page=int(page) if page.isdigit() else 0)
+            await self.publish_home(link, actor, page=whole_number(page, 0, 1000) or 0)
 
     # -- modals ---------------------------------------------------------------------------
 

@@ -111,12 +111,11 @@ async def pick_level(ctx: Ctx, value: str) -> list[Reply]:
 
 @router.action("assess:answer")
 async def answer(ctx: Ctx, value: str) -> list[Reply]:
-    try:
-        raw_id, raw_index, choice = value.split(":")
-        assessment_id, index = int(raw_id), int(raw_index)
-    except ValueError:
-        raise BadInput("error.stale_action") from None
-    if choice not in ANSWERS:
+    raw_id, _, rest = value.partition(":")
+    raw_index, _, choice = rest.partition(":")
+    assessment_id = text.whole_number(raw_id, 1, text.MAX_ROW_ID)
+    index = text.whole_number(raw_index, 0, 1000)
+    if assessment_id is None or index is None or choice not in ANSWERS:
         raise BadInput("error.stale_action")
     current = await ctx.store.get_assessment(ctx.member.id, assessment_id)
     if current is None:

@@ -582,9 +582,10 @@ def _minutes(raw: str, cadence: str) -> int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_MINUTES[cadence]:
+    minutes = text.whole_number(raw, 1, MAX_MINUTES[cadence])
+    if minutes is None:
         raise ValueError(raw)
-    return int(raw)
+    return minutes
 
 
 def _share(raw: str) -> bool:

@@ -269,10 +269,11 @@ def plan_button(ctx: Ctx, goal: Goal) -> Button:
 
 
 async def _settle(ctx: Ctx, value: str, *, carry: bool) -> list[Reply]:
-    if not value.isdigit():
+    goal_id = text.whole_number(value, 1, text.MAX_ROW_ID)
+    if goal_id is None:
         raise BadInput("error.stale_action")
     rows = await db.goals_of(ctx.store, ctx.member.id)
-    goal = next((g for g in rows if g.id == int(value)), None)
+    goal = next((g for g in rows if g.id == goal_id), None)
     if goal is None:
         raise BadInput("error.stale_action")
     area = ctx.t(f"goals.area.{goal.area}")

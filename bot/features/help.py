@@ -11,6 +11,9 @@ from bot.reply import Reply, Section
 from bot.router import Router, lookup
 
 router = Router()
+#: A platform that asks a form's fields one by one (the console) sends this when the
+#: member types a command instead of an answer: nothing of the form is kept.
+FORM_LEFT_ACTION = "form:left"
 
 
 @router.command("help", usage="usage.help", aliases=("?", "h", "tro-giup"))
@@ -45,3 +48,8 @@ async def help_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
             sections=(Section(text="\n".join(lines)), Section(text=ctx.t("help.footer"))),
         )
     ]
+
+
+@router.action(FORM_LEFT_ACTION)
+async def form_left(ctx: Ctx, value: str) -> list[Reply]:
+    return [Reply(text=ctx.t("form.left"))]

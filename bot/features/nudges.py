@@ -293,7 +293,7 @@ def next_step_text(pack: Pack, step: str, level: str | None) -> str:
     if kind == "pair" and rest:
         return pack.t("nudge.step.pair", name=text.echo(rest))
     target, _, index = rest.rpartition(":")
-    n = int(index) if index.isdigit() else 0
+    n = text.whole_number(index, 0, 10_000) or 0
     if kind in ("project", "post"):
         chosen = target if target in pack.levels.levels else (level or "junior")
         item = pack.levels.levels.get(chosen) or pack.levels.levels["junior"]

@@ -189,8 +189,9 @@ def parse_weekday(word: str) -> int:
 
 
 def parse_day_of_month(word: str) -> int:
-    if word.isdigit() and 1 <= int(word) <= 31:
-        return int(word)
+    day = text.whole_number(word, 1, 31)
+    if day is not None:
+        return day
     raise BadInput("error.bad_day_of_month", word=text.echo(word), usage=UiKey(USAGE["monthly"]))
 
 

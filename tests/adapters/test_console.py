@@ -132,3 +132,50 @@ async def test_forms_become_prompts() -> None:
     assert await console.listen() == 0
     assert isinstance(seen[-1], FormSubmit) and seen[-1].values == {"tech": "Ship RAG", "note": ""}
     assert "saved Ship RAG" in out.getvalue() and "Note (optional)" in out.getvalue()
+
+
+async def test_a_line_of_5000_digits_is_just_a_message(mentor) -> None:
+    out = io.StringIO()
+    script = "/mentor assess junior\n" + "9" * 5000 + "\n" + "²\n1\n"
+    console = ConsoleAdapter(
+        handler=mentor.handle, actor=make_actor(), stdin=io.StringIO(script), stdout=out
+    )
+    assert await console.listen() == 0
+    text = out.getvalue()
+    assert "Question 2 of 7" in text  # the "1" after them still answers question 1
+    assert "Something went wrong" not in text
+
+
+async def test_a_command_at_a_form_prompt_leaves_the_form_and_runs(mentor) -> None:
+    out = io.StringIO()
+    script = (
+        "/mentor set lang vi\n/mentor goals set technical\nShip RAG\n/mentor level mid\n"
+        "/mentor goals\n"
+    )
+    console = ConsoleAdapter(
+        handler=mentor.handle, actor=make_actor(), stdin=io.StringIO(script), stdout=out
+    )
+    assert await console.listen() == 0
+    text = out.getvalue()
+    assert "Bạn đã rời form, mình chưa lưu gì từ form đó." in text
+    assert text.index("rời form") < text.index("Mid")  # then the command ran
+    assert text.count("Ship RAG") == 1  # echoed at the prompt, never saved
+
+
+async def test_a_refused_field_is_asked_again_alone_and_the_rest_is_kept(mentor) -> None:
+    out = io.StringIO()
+    script = (
+        "/mentor checkin daily\n1\n1\n"  # built something; then "add minutes and a note"
+        "²\nshipped the eval harness\nmaybe\n"  # two fields refused, the note kept
+        "45\nyes\n"
+    )
+    console = ConsoleAdapter(
+        handler=mentor.handle, actor=make_actor(), stdin=io.StringIO(script), stdout=out
+    )
+    assert await console.listen() == 0
+    text = out.getvalue()
+    assert text.count("Write the minutes as a whole number") == 1
+    assert text.count("Answer yes or no") == 1
+    assert text.count("A note: what you did or learned") == 1  # not asked again
+    assert "Minutes: 45" in text and "Note: shipped the eval harness" in text
+    assert "Shared with your team: yes" in text

@@ -126,3 +126,40 @@ async def test_console_survives_any_input(mentor: Mentor, lines: list[str]) -> N
     assert await console.listen() == 0
     assert "Question 4 of" in out.getvalue()
     assert "Traceback" not in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "schedule monthly ² 10:00",
+        "schedule monthly ٣ 10:00",
+        "schedule monthly " + "9" * 5000 + " 10:00",
+        "schedule daily ²:00",
+        "log users " + "9" * 5000,
+        "pause until ２０２７-01-05",
+    ],
+)
+async def test_numbers_in_other_scripts_or_too_long_are_refused_politely(
+    mentor: Mentor, line: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        replies = await mentor.handle(Command(actor=make_actor(), text=line))
+    assert "Something went wrong" not in replies[-1].plain_text()
+    assert not caplog.records
+
+
+async def test_lone_surrogates_from_a_terminal_never_reach_the_database(
+    mentor: Mentor, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``surrogateescape`` turns invalid UTF-8 into lone surrogates; they are cleaned at
+    the edge, so the note is saved (without them) instead of failing the commit."""
+    actor = make_actor(user="U\udcff")
+    with caplog.at_level(logging.ERROR):
+        level = await mentor.handle(Command(actor=actor, text="set level mid\udcff"))
+        logged = await mentor.handle(Command(actor=actor, text="log talks 1 PyCon\udcc3 talk"))
+        export = await mentor.handle(Command(actor=actor, text="export"))
+    assert not caplog.records
+    assert "Mid-level Engineer" in level[-1].plain_text()
+    assert "Logged" in logged[-1].plain_text()
+    document = next(r.document for r in export if r.document)
+    assert "PyCon talk" in document and "\\udc" not in document
