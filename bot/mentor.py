@@ -232,6 +232,8 @@ class Mentor:
 
     async def message(self, ctx: Ctx, raw: str) -> list[Reply]:
         cleaned = text.clean(raw, limit=4000)
+        if cleaned.split(maxsplit=1)[:1] and cleaned.split()[0].lower() in ("/mentor", "mentor"):
+            return await self.command(ctx, cleaned)  # a command typed into a DM or a mention
         for handler in self.router.messages:
             replies = await handler(ctx, cleaned)
             if replies is not None:

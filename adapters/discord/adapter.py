@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -385,10 +386,20 @@ class DiscordAdapter:
 
     @_tracked
     async def on_message(self, message: discord.Message) -> None:
-        """Text written to the bot in its DM (server channels are not read)."""
-        if message.author.bot or message.guild is not None or not message.content.strip():
+        """Text written to the bot in its DM, or a server message that mentions it (the
+        only server messages whose text the bot is given); the latter is answered as a
+        reply to that message."""
+        if message.author.bot or not message.content.strip():
             return
-        workspace = await self.state.home_workspace(str(message.author.id))
+        in_server = message.guild is not None
+        me = self.client.user
+        if in_server and (me is None or me not in message.mentions):
+            return
+        if in_server:
+            assert message.guild is not None
+            workspace: str | None = str(message.guild.id)
+        else:
+            workspace = await self.state.home_workspace(str(message.author.id))
         if workspace is None:
             text = self.services.content.t(None, "discord.dm_no_server")
             await message.channel.send(text)
@@ -399,7 +410,7 @@ class DiscordAdapter:
             user=str(message.author.id),
             display_name=message.author.display_name,
         )
-        text, channel = message.content.strip(), str(message.channel.id)
+        text, channel = without_mentions(message.content), str(message.channel.id)
         inbound: Inbound = Message(actor=actor, text=text, channel=channel)
         if text.lower().startswith(("/mentor", "mentor ")):  # typed, as on the console
             inbound = Command(actor=actor, text=text.split(None, 1)[1] if " " in text else "")
@@ -420,7 +431,11 @@ class DiscordAdapter:
                     reply, workspace=workspace, user=message.author.id, lang=lang
                 )
         for outgoing in messages:
-            await message.channel.send(**send_kwargs(outgoing, await attachments(outgoing)))
+            kwargs = send_kwargs(outgoing, await attachments(outgoing))
+            if in_server:
+                await message.reply(**kwargs, mention_author=False)
+            else:
+                await message.channel.send(**kwargs)
 
     @_tracked
     async def on_guild(self, guild: discord.Guild, *, present: bool) -> None:
@@ -579,6 +594,14 @@ class DiscordAdapter:
         if token == "":
             return ""
         return await self.state.unstash(token)
+
+
+_MENTION = re.compile(r"<@!?\d+>")
+
+
+def without_mentions(text: str) -> str:
+    """A message's text without ``<@123>`` mentions (the bot's own, mostly)."""
+    return _MENTION.sub(" ", text).strip()
 
 
 def _page_button(label: str, key: str, page: int) -> discord.ui.View:

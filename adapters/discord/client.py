@@ -7,10 +7,12 @@ Intents (``intents()``), the fewest that work:
   added back, and to find the owner to tell when the digest channel refuses the bot.
 - ``DIRECT_MESSAGES``: a member may write to the bot in its DM; DM text arrives with
   its content without the privileged ``MESSAGE_CONTENT`` intent.
+- ``GUILD_MESSAGES``: a server message that mentions the bot is answered as a reply;
+  Discord gives the bot the text of exactly those messages without ``MESSAGE_CONTENT``.
 
 Not requested: ``GUILD_MEMBERS`` and ``GUILD_PRESENCES`` (privileged; slash commands
 bring the member and their permissions with them), ``MESSAGE_CONTENT`` (privileged;
-the bot does not read server channels), ``GUILD_MESSAGES`` (same).
+the bot reads no other server messages).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def intents() -> discord.Intents:
     chosen = discord.Intents.none()
     chosen.guilds = True
     chosen.dm_messages = True
+    chosen.guild_messages = True
     return chosen
 
 

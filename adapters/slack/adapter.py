@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,14 @@ RESPONSE_URL_USES = 5
 #: How long a modal submission may wait for the core before the modal is closed and the
 #: answer goes to the DM (Slack waits 3 seconds for the acknowledgement).
 SUBMIT_BUDGET = 2.5
+
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def without_mentions(text: str) -> str:
+    """The text of a message without ``<@U123>`` mentions (the bot's own, mostly)."""
+    return _MENTION.sub(" ", text).strip()
 
 
 class InFlight:
@@ -160,10 +169,41 @@ class SlackAdapter:
             user, channel = str(event.get("user", "")), str(event.get("channel", ""))
             link = await self._link(team, client)
             actor = await self._actor(link, team, user)
-            text = str(event.get("text") or "")
+            text = without_mentions(str(event.get("text") or ""))
             replies = await self.handle(Message(actor=actor, text=text, channel=channel))
             reopen = (RUN_ACTION, text[:2000])
             await self.answer(link, replies, actor=actor, channel=channel, dm=True, reopen=reopen)
+
+    # -- a mention in a channel: answered in its thread --------------------------------------
+
+    async def on_mention(
+        self, event: Mapping[str, Any], body: Mapping[str, Any], client: Any = None
+    ) -> None:
+        """``@Mentorbot how do I get to senior?`` in a channel: the answer goes to the
+        message's thread (a DM's mention already arrives as a DM message)."""
+        channel = str(event.get("channel", ""))
+        if event.get("bot_id") or event.get("subtype") or event.get("channel_type") == "im":
+            return
+        if channel.startswith("D") or self._repeated(body.get("event_id")):
+            return
+        async with self.in_flight.track():
+            team = str(body.get("team_id") or event.get("team") or "")
+            link = await self._link(team, client)
+            actor = await self._actor(link, team, str(event.get("user", "")))
+            text = without_mentions(str(event.get("text") or ""))
+            replies = await self.handle(Message(actor=actor, text=text, channel=channel))
+            thread = str(event.get("thread_ts") or event.get("ts") or "") or None
+            for reply in replies:
+                try:
+                    if reply.form is not None:  # a modal needs a click: offer it in the DM
+                        await self.answer(link, [reply], actor=actor, reopen=(RUN_ACTION, text))
+                        continue
+                    await self.sender.post_all(
+                        link, channel, render.render_message(reply), thread_ts=thread
+                    )
+                    await self._attachments(link, actor, reply)
+                except SLACK_FAILURES:
+                    log.exception("slack: a threaded reply in %s could not be sent", channel)
 
     def _repeated(self, event_id: Any) -> bool:
         """Slack resends an event it thinks was not acknowledged; answer it once."""

@@ -58,6 +58,7 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 #: The bot scopes the app asks for; docs/slack.md says why each is needed.
 BOT_SCOPES = (
+    "app_mentions:read",
     "commands",
     "chat:write",
     "im:history",
@@ -178,6 +179,7 @@ def build_app(
     app.action(re.compile("^" + re.escape(render.HOME_PAGE_ACTION)))(adapter.on_home_page)
     app.view(re.compile("^" + re.escape(render.CALLBACK_PREFIX)))(adapter.on_view)
     app.event("message")(adapter.on_message)
+    app.event("app_mention")(adapter.on_mention)
     app.event("app_home_opened")(adapter.on_home_opened)
     app.event("app_uninstalled")(adapter.on_uninstalled)
     app.event("tokens_revoked")(adapter.on_tokens_revoked)

@@ -326,6 +326,33 @@ def message_im_event(
     }
 
 
+def app_mention_event(
+    user_id: str,
+    text: str,
+    *,
+    channel_id: str = "C0TEAMCHAN",
+    thread_ts: str | None = None,
+    team_id: str = DEFAULT_TEAM_ID,
+    bot_user_id: str = DEFAULT_BOT_USER_ID,
+) -> dict[str, Any]:
+    """A user mentions the bot in a channel (``app_mention``); ``text`` follows the
+    mention, as Slack writes it: ``<@UBOT> text``. ``thread_ts`` when said in a thread."""
+    ts = new_ts()
+    event = {
+        "type": "app_mention",
+        "channel": channel_id,
+        "user": user_id,
+        "text": f"<@{bot_user_id}> {text}",
+        "ts": ts,
+        "event_ts": ts,
+        "team": team_id,
+        "client_msg_id": str(uuid.uuid4()),
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
 def app_home_opened_event(
     user_id: str, *, tab: str = "home", channel_id: str | None = None
 ) -> dict[str, Any]:

@@ -32,8 +32,9 @@ with warnings.catch_warnings():
     )
 
 
-def test_only_guilds_and_dm_messages_are_asked_for():
-    assert intents().value == int(Intents.GUILDS | Intents.DIRECT_MESSAGES)
+def test_only_guilds_dm_and_guild_messages_are_asked_for():
+    wanted = Intents.GUILDS | Intents.DIRECT_MESSAGES | Intents.GUILD_MESSAGES
+    assert intents().value == int(wanted)
     assert not intents().members and not intents().message_content
 
 
