@@ -181,7 +181,8 @@ async def draw(
     away: set[int] | frozenset[int] = frozenset(),
 ) -> Drawn:
     """Draw the round of ``day`` once: a second call (another worker, a restart) finds
-    the stored round instead. ``away`` members are left out this time, like paused ones."""
+    the stored round instead. ``away`` members are left out this time, like paused ones,
+    and go first in the next round, like those who waited."""
     round_key = week_key(day)
     found = await load_round(store, workspace.id, round_key)
     if found is not None:
@@ -234,10 +235,12 @@ async def draw(
                     .where(PairOptIn.member_id.in_(placed))
                     .values(waiting=False, updated_at=now)
                 )
-            if result.waiting:
+            # Away this time (time off) counts as waiting: first in the next round.
+            waiting = set(result.waiting) | (set(away) & set(optins))
+            if waiting:
                 await s.execute(
                     update(PairOptIn)
-                    .where(PairOptIn.member_id.in_(list(result.waiting)))
+                    .where(PairOptIn.member_id.in_(list(waiting)))
                     .values(waiting=True, updated_at=now)
                 )
     except IntegrityError:

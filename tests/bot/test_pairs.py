@@ -301,3 +301,28 @@ async def test_a_forged_or_stale_answer_changes_nothing(mentor, value: str) -> N
     chat = person(mentor, "U1", "Ana", WORKSPACE_TZ)
     out = await chat.act("pairs:met", value)
     assert "older message" in out or "can't find that pair" in out
+
+
+@dataclass
+class AwayInbox(Inbox):
+    """An outlet that reads statuses: ``away`` users are on holiday."""
+
+    away: set[str] = field(default_factory=set)
+
+    async def is_away(self, target: Target, *, now: datetime) -> bool:
+        return target.user in self.away
+
+
+async def test_a_member_away_when_the_round_is_drawn_is_left_out_and_goes_first_next(
+    mentor, services: Services, clock
+) -> None:
+    clock.set(at("2027-03-03T12:00"))
+    ana, bao, chi, _ = await team(mentor)
+    for chat in (ana, bao, chi):
+        await chat.say("/mentor pairs on")
+    await ana.say("/mentor team pairs every 2w")
+    inbox = AwayInbox(away={"U2"})  # Bao is on holiday on the round's Monday
+    await run_until(Scheduler(services, outlets={"console": inbox}), clock, at("2027-03-08T12:00"))
+    intros = inbox.titled("🤝 Your learning pair")
+    assert {t.user for t, _ in intros} == {"U1", "U3"}
+    assert "nobody fitted you, so you go first" in await bao.say("/mentor pairs")
