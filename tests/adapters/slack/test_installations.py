@@ -97,7 +97,7 @@ async def install(runtime: SlackRuntime) -> None:
         state = re.search(r"state=([\w-]+)", html)
         assert state is not None and "client_id=111.222" in html
         assert (
-            "scope=commands,chat:write,im:history,im:write,mpim:write,users:read,files:write"
+            "scope=app_mentions:read,commands,chat:write,im:history,im:write,mpim:write,users:read,files:write"
             in html
         )
         redirect = f"{base}/slack/oauth_redirect?code=the-code&state={state.group(1)}"
