@@ -575,6 +575,57 @@ async def stats_section(ctx: Ctx) -> Section | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MonthOfPairs:
+    """A workspace's learning pairs in a month, for the digest: counts only."""
+
+    pairs: int = 0
+    met: int = 0
+    #: Minutes of confirmed meetings, by the ISO week of the answer (workspace time).
+    minutes_by_week: dict[str, int] | None = None
+
+    @property
+    def minutes(self) -> int:
+        return sum((self.minutes_by_week or {}).values())
+
+
+async def month_of_pairs(
+    store: Store, workspace: Workspace, *, start: datetime, end: datetime
+) -> MonthOfPairs:
+    """Pairs of the rounds drawn in [start, end), how many met (anyone in the pair said
+    yes), and the minutes members confirmed in that span: learning from others."""
+    tz = zone(workspace.timezone)
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    async with store.session() as s:
+        pairs = await s.execute(
+            select(PairMember.round_id, PairMember.pair_no, PairMember.met)
+            .join(PairRound, PairRound.id == PairMember.round_id)
+            .where(
+                PairRound.workspace_id == workspace.id,
+                PairRound.day >= first,
+                PairRound.day < last,
+            )
+        )
+        answers = await s.execute(
+            select(PairMember.answered_at, PairMember.minutes)
+            .join(PairRound, PairRound.id == PairMember.round_id)
+            .where(
+                PairRound.workspace_id == workspace.id,
+                PairMember.met.is_(True),
+                PairMember.answered_at >= start,
+                PairMember.answered_at < end,
+            )
+        )
+    met: dict[tuple[int, int], bool] = {}
+    for round_id, pair_no, said in pairs:
+        met[(round_id, pair_no)] = met.get((round_id, pair_no), False) or bool(said)
+    by_week: dict[str, int] = {}
+    for answered_at, minutes in answers:
+        week = week_key(answered_at.astimezone(tz).date())
+        by_week[week] = by_week.get(week, 0) + int(minutes or 0)
+    return MonthOfPairs(len(met), sum(met.values()), by_week)
+
+
 # -- commands -----------------------------------------------------------------------------
 
 

@@ -86,6 +86,9 @@ class Digest:
     papers: int = 0
     posts: int = 0
     shipped: int = 0
+    #: Learning pairs of the month's rounds, and how many met (counts only).
+    pairs: int = 0
+    pairs_met: int = 0
     #: (name, daily streak, weekly streak), opted-in members only.
     leaders: list[tuple[str, int, int]] = field(default_factory=list)
     #: (name, note), only notes marked shared, by opted-in members.
@@ -156,14 +159,22 @@ async def build_digest(
         for bucket, minutes in tally.add(row).items():
             if week in weeks:
                 weekly[bucket][weeks.index(week)] += minutes
+    tz = workspace.timezone
+    start = local_instant(month_start(month), time(0), tz)
+    end = local_instant(next_month_start(month_start(month)), time(0), tz)
+    from bot.features import pairs  # a learning pair that met is learning from others
+
+    paired = await pairs.month_of_pairs(store, workspace, start=start, end=end)
+    digest.pairs, digest.pairs_met = paired.pairs, paired.met
+    for week, minutes in (paired.minutes_by_week or {}).items():
+        tally.minutes["others"] += minutes
+        if week in weeks:
+            weekly["others"][weeks.index(week)] += minutes
     digest.weekly = {b: [round(m) for m in values] for b, values in weekly.items()}
     digest.counts = Counter({b: tally.minutes.get(b, 0.0) for b in BUCKETS})
     digest.minutes = round(tally.total)
     digest.without_minutes = tally.without_minutes
     digest.shares = checkin.percentages(digest.counts)
-    tz = workspace.timezone
-    start = local_instant(month_start(month), time(0), tz)
-    end = local_instant(next_month_start(month_start(month)), time(0), tz)
     entries = await db.metric_entries(store, ids, since=start, until=end)
     sums = Counter[str]()
     for entry in entries:
@@ -279,6 +290,18 @@ async def digest_replies(
                     Field(pack.t("digest.papers"), str(digest.papers)),
                     Field(pack.t("digest.posts"), str(digest.posts)),
                     Field(pack.t("digest.shipped"), str(digest.shipped)),
+                    *(
+                        (
+                            Field(
+                                pack.t("digest.pairs"),
+                                pack.t(
+                                    "digest.pairs_met", count=digest.pairs, met=digest.pairs_met
+                                ),
+                            ),
+                        )
+                        if digest.pairs
+                        else ()
+                    ),
                 ),
             ),
         ),

@@ -189,6 +189,10 @@ async def test_a_round_is_introduced_once_asked_a_week_later_and_counted(
     assert "4 members in learning pairs, 1 waiting" in overview
     assert "never who said what" in overview
     assert "Only a workspace admin" in await bao.say("/mentor team pairs")
+    # The team digest counts the pairs that met, and their minutes as learning from others.
+    digest = await ana.say("/mentor team digest 2027-03")
+    assert "Learning pairs: 1 of 1 pair met" in digest
+    assert "100% learning from others" in digest and "of the 60 minutes logged" in digest
 
     # The second round, two weeks on: nobody meets the same partner again, and Dan,
     # who waited, still fits nobody (no shared hours) and waits again.
