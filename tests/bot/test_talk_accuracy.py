@@ -26,6 +26,9 @@ QUESTION_TOP3_FLOOR = 0.93
 QUESTION_TOP1_TARGET = 0.80
 QUESTION_TOP3_TARGET = 0.95
 CHECKIN_TARGET = 0.90
+#: Today's figures on the held-out set (75% / 90%), kept as floors.
+HELD_OUT_TOP1_FLOOR = 0.75
+HELD_OUT_TOP3_FLOOR = 0.90
 
 
 def load(name: str, key: str) -> list[dict[str, Any]]:
@@ -52,9 +55,10 @@ def test_the_sets_are_big_enough_and_bilingual() -> None:
     assert ids <= labelled, f"concepts no question asks about: {sorted(ids - labelled)}"
 
 
-def test_questions_find_their_concept() -> None:
+def accuracy(name: str) -> tuple[int, int, int, list[str]]:
+    """(top-1 right, top-3 right, questions, the misses) of a question set."""
     index = index_for(load_library())
-    questions = load("questions.yaml", "questions")
+    questions = load(name, "questions")
     top1 = top3 = 0
     misses = []
     for item in questions:
@@ -65,11 +69,24 @@ def test_questions_find_their_concept() -> None:
         if not any(right):
             misses.append(f"{item['lang']}: {item['q']} -> {[h.passage.id for h in hits]}")
     n = len(questions)
-    print(f"\nquestions: top-1 {top1}/{n} = {top1 / n:.1%}, top-3 {top3}/{n} = {top3 / n:.1%}")
-    print(f"targets: top-1 {QUESTION_TOP1_TARGET:.0%}, top-3 {QUESTION_TOP3_TARGET:.0%}")
+    print(f"\n{name}: top-1 {top1}/{n} = {top1 / n:.1%}, top-3 {top3}/{n} = {top3 / n:.1%}")
     print("not in the top 3:\n  " + "\n  ".join(misses))
+    return top1, top3, n, misses
+
+
+def test_questions_find_their_concept() -> None:
+    top1, top3, n, _ = accuracy("questions.yaml")
+    print(f"targets: top-1 {QUESTION_TOP1_TARGET:.0%}, top-3 {QUESTION_TOP3_TARGET:.0%}")
     assert top1 / n >= QUESTION_TOP1_FLOOR
     assert top3 / n >= QUESTION_TOP3_FLOOR
+
+
+def test_held_out_questions_the_index_was_not_tuned_on() -> None:
+    """Written after the tuning and never used for it: the honest figure."""
+    top1, top3, n, _ = accuracy("questions_heldout.yaml")
+    assert n >= 40
+    assert top1 / n >= HELD_OUT_TOP1_FLOOR
+    assert top3 / n >= HELD_OUT_TOP3_FLOOR
 
 
 def test_checkin_sentences_are_read_exactly() -> None:
