@@ -271,12 +271,28 @@ class Scheduler:
             # Receipts are written only by sends; a scheduler's first tick also folds
             # any left by a process that died before its fold.
             if report.sent or not self._folded:
-                async with self._writing:
-                    await self.writer.run(outbox.fold_receipts)
+                await self.fold()
                 self._folded = True
             report.rendered = cache.misses
             report.elapsed_s = perf_counter() - started
             return report
+
+    async def fold(self) -> int:
+        """Fold every receipt into its row (``storage.outbox.fold_receipts``), one
+        transaction per ``batch_size`` receipts, so that nothing waits on the fold for long: between
+        chunks this process's other writes (SQLite) and the other workers' claims and
+        receipts (PostgreSQL) go ahead. Returns how many receipts were folded."""
+        folded, limit = 0, self.batch_size
+
+        def fold(conn: Connection) -> int:
+            return outbox.fold_receipts(conn, limit=limit)
+
+        while True:
+            async with self._writing:
+                chunk = await self.writer.run(fold)
+            folded += chunk or 0
+            if not chunk or chunk < limit:
+                return folded
 
     async def _fan_out(self, now: datetime, report: TickReport, dispatcher: Dispatcher) -> None:
         """Steps 2 and 4 for routines, as a pipeline: read a page of due routines,

@@ -568,25 +568,50 @@ def record_sent(conn: Connection, sent: Sequence[tuple[int, str]], *, sent_at: d
     )
 
 
-def fold_receipts(conn: Connection) -> None:
-    """Turn every receipt into its row's ``sent`` status and drop it: what recording a
-    send on the row did, done once the fan-out's prompts are out. On PostgreSQL the
-    receipts are deleted and folded in one statement, so a receipt another worker adds
-    meanwhile waits for the next fold; SQLite's writer holds the database throughout."""
+def fold_receipts(conn: Connection, *, limit: int = ID_CHUNK) -> int:
+    """Turn up to ``limit`` receipts, lowest delivery ids first, into their rows'
+    ``sent`` status and drop them: what recording a send on the row did, done once the
+    fan-out's prompts are out. Returns how many receipts went; the caller repeats, one
+    transaction per chunk, until fewer than ``limit`` did (``Scheduler.fold``).
+
+    In chunks because a fold is a rewrite of every row sent: 100,000 receipts in one
+    statement held the rows' locks (PostgreSQL) or the single writer (SQLite) for
+    seconds, during which claims, users' commands and the other workers waited. On
+    PostgreSQL a chunk is deleted and folded in one statement over the receipts it
+    could lock (``SKIP LOCKED``), so two workers folding at once take different
+    receipts, and a receipt added meanwhile waits for the next chunk or fold. A receipt
+    whose row is gone (the member was forgotten) is dropped with its chunk.
+    """
     done = (
         "UPDATE delivery SET status = 'sent', sent_at = r.sent_at,"
         " platform_message_id = r.platform_message_id, lease_owner = NULL,"
         " lease_until = NULL, last_error = NULL"
     )
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "WITH r AS (DELETE FROM delivery_receipt RETURNING *) "
-            + done
-            + " FROM r WHERE delivery.id = r.delivery_id"
-        )
-        return
-    conn.exec_driver_sql(done + " FROM delivery_receipt AS r WHERE delivery.id = r.delivery_id")
-    conn.exec_driver_sql("DELETE FROM delivery_receipt")
+        folded = conn.exec_driver_sql(
+            "WITH r AS (DELETE FROM delivery_receipt WHERE delivery_id IN ("
+            "SELECT delivery_id FROM delivery_receipt ORDER BY delivery_id"
+            " LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *),"
+            f" u AS ({done} FROM r WHERE delivery.id = r.delivery_id RETURNING 1)"
+            " SELECT count(*) FROM r",
+            (limit,),
+        ).scalar()
+        return int(folded or 0)
+    # SQLite: the single writer holds the database throughout, so the chunk is the
+    # receipts up to the limit-th id, updated then deleted.
+    bound = conn.exec_driver_sql(
+        "SELECT delivery_id FROM delivery_receipt ORDER BY delivery_id LIMIT 1 OFFSET ?",
+        (limit - 1,),
+    ).scalar()
+    upto = "" if bound is None else f" AND r.delivery_id <= {int(bound)}"
+    conn.exec_driver_sql(
+        done + " FROM delivery_receipt AS r WHERE delivery.id = r.delivery_id" + upto
+    )
+    gone = conn.exec_driver_sql(
+        "DELETE FROM delivery_receipt"
+        + ("" if bound is None else f" WHERE delivery_id <= {int(bound)}")
+    )
+    return max(gone.rowcount or 0, 0)
 
 
 def mark_retry(

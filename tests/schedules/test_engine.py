@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Connection, func, select, update
 
 from bot.clock import SimClock
 from bot.context import Services
@@ -16,7 +16,8 @@ from bot.errors import PlatformUnreachable
 from bot.mentor import Mentor
 from schedules import policy
 from schedules.engine import Scheduler
-from storage.models import Delivery, Member, Workspace
+from storage import outbox
+from storage.models import Delivery, DeliveryReceipt, Member, Workspace
 from tests.conftest import Chat, make_actor
 from tests.schedules.helpers import (
     MONDAY_8AM,
@@ -401,6 +402,34 @@ async def test_identical_prompts_are_rendered_once(
     report = await scheduler.tick()
     assert report.sent == 12 and report.rendered == 2
     assert sum("Daily check-in" in text for text in inbox.texts) == 8
+
+
+async def test_receipts_are_folded_in_chunks_of_a_batch(
+    services: Services, inbox: Inbox, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five prompts sent in batches of two are folded two receipts per transaction, and
+    every row ends sent with its own message id, none left as a receipt."""
+    members = [await add_member(services, f"U{i}") for i in range(5)]
+    folds: list[int] = []
+    fold_receipts = outbox.fold_receipts
+
+    def counted(conn: Connection, *, limit: int) -> int:
+        folds.append(fold_receipts(conn, limit=limit))
+        return folds[-1]
+
+    monkeypatch.setattr(outbox, "fold_receipts", counted)
+    scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render, batch_size=2)
+    clock.set(at("2027-03-01T09:00"))
+    report = await scheduler.tick()
+    await scheduler.stop()
+    assert report.sent == 5
+    assert folds == [2, 2, 1]
+    sent = await rows(services)
+    assert {row.member_id for row in sent} == {m.id for m in members}
+    assert all(row.status == "sent" and row.lease_owner is None for row in sent)
+    assert sorted(row.platform_message_id for row in sent) == [f"msg-{i}" for i in range(1, 6)]
+    async with services.store.session() as s:
+        assert await s.scalar(select(func.count()).select_from(DeliveryReceipt)) == 0
 
 
 async def test_an_interval_job_drives_the_ticks(

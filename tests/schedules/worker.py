@@ -85,7 +85,7 @@ class FileOutlet:
 
 
 def hang_before_fold(out: Path) -> Callable[[Any], None]:
-    def fold(_conn: Any) -> None:
+    def fold(_conn: Any, **_: Any) -> None:
         fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, f"fold {os.getpid()} - - -\n".encode())
