@@ -39,7 +39,13 @@ from bot.features.checkin import (
 from bot.prompts import ACTIVITIES, CADENCES, answer_value, period_label
 from bot.reply import Button, Choice, Option, Reply, Section
 from bot.router import Router, lookup
-from bot.talk.checkin_text import Understood, is_small_talk, read_answer
+from bot.talk.checkin_text import (
+    Understood,
+    is_question,
+    is_small_talk,
+    minutes_in,
+    read_answer,
+)
 from bot.talk.index import ContentIndex, Hit, Passage, index_for
 from storage.models import CheckIn, Delivery, DeliveryReceipt
 
@@ -219,7 +225,9 @@ def quoted(note: str, limit: int = 200) -> str:
 @router.action(FIX_ACTION)
 async def fix_action(ctx: Ctx, value: str) -> list[Reply]:
     """Replace what a sentence was read as with the activity picked."""
-    cadence, period, activity = parse_value(ctx, value, ACTIVITIES)
+    head, _, extra = value.rpartition(":") if value.count(":") == 3 else (value, "", "")
+    cadence, period, activity = parse_value(ctx, head, ACTIVITIES)
+    minutes = int(extra) if extra.isdigit() and 1 <= int(extra) <= MAX_MINUTES[cadence] else None
     label = period_label(ctx.pack, cadence, period)
     async with ctx.store.session() as s:
         row = await s.scalar(
@@ -242,6 +250,8 @@ async def fix_action(ctx: Ctx, value: str) -> list[Reply]:
             s.add(row)
         row.activities = [activity]
         row.updated_at = ctx.now
+        if minutes is not None:
+            row.minutes = minutes
         if activity == "skipped":
             row.minutes = None
     return [
@@ -371,4 +381,36 @@ async def on_text(ctx: Ctx, message: str) -> list[Reply] | None:
         in_view = await checkin_in_view(ctx)
         if in_view is not None:
             return await answer_checkin(ctx, *in_view, understood)
+    elif not is_question(message):
+        minutes, _span = minutes_in(message)
+        in_view = await checkin_in_view(ctx) if minutes else None
+        if in_view is not None and minutes is not None:
+            asked = await ask_activity(ctx, *in_view, minutes)
+            if asked is not None:
+                return asked
     return await answer_question(ctx, message)
+
+
+async def ask_activity(ctx: Ctx, cadence: str, period: str, minutes: int) -> list[Reply] | None:
+    """A duration alone ("45 minutes"): the minutes are clear, what was done is not, so
+    one tap says it. None when the period is answered already or the minutes cannot be
+    right."""
+    label = period_label(ctx.pack, cadence, period)
+    if not 1 <= minutes <= MAX_MINUTES[cadence]:
+        return None
+    if await get_checkin(ctx.store, ctx.member.id, cadence, period) is not None:
+        return None
+    choice = Choice(
+        action_id=FIX_ACTION,
+        placeholder=ctx.t("talk.fix_placeholder"),
+        options=tuple(
+            Option(
+                ctx.t(f"checkin.activity.{a}"),
+                f"{answer_value(cadence, period, a)}:{minutes}",
+            )
+            for a in ACTIVITIES
+        ),
+    )
+    return [
+        Reply(text=ctx.t("talk.which_activity", period=label, minutes=minutes), choices=(choice,))
+    ]

@@ -7,6 +7,7 @@ The clock starts on Monday 2027-03-01 at 09:00 UTC. Prompts come from the real
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import SimClock
 from bot.context import Services
+from bot.events import Message
 from bot.features.talk import shorten
 from schedules.engine import Scheduler
 from storage.models import CheckIn
@@ -109,6 +111,29 @@ async def test_minutes_and_note_are_editable_from_the_reply(chat: Chat) -> None:
     form = chat.last[0].form
     assert form is not None
     assert [f.initial for f in form.fields[:2]] == ["60", "paired with Linh on the ranking service"]
+
+
+async def test_minutes_alone_ask_what_was_done(chat: Chat) -> None:
+    await chat.say("/mentor checkin")
+    out = await chat.say("45 minutes")
+    assert "Got it: 45 min for Mon 2027-03-01. What did you do?" in out
+    assert await rows(chat) == []
+    out = await chat.click("Course or tutorial")
+    assert "is now a course or tutorial" in out
+    [row] = await rows(chat)
+    assert (row.activities, row.minutes) == (["course"], 45)
+
+
+async def test_two_sentences_at_once_save_one_checkin(chat: Chat) -> None:
+    await chat.say("/mentor checkin")
+    first, second = await asyncio.gather(
+        chat.mentor.handle(Message(actor=chat.actor, text="built the demo, 30 min")),
+        chat.mentor.handle(Message(actor=chat.actor, text="read a paper, 20 min")),
+    )
+    texts = [r.plain_text() for r in (*first, *second)]
+    assert sum("I read that as your check-in" in t for t in texts) == 1
+    assert sum("You already checked in" in t for t in texts) == 1
+    assert len(await rows(chat)) == 1
 
 
 async def test_without_an_open_checkin_a_sentence_is_a_question(
