@@ -341,13 +341,24 @@ class ContentIndex:
         seen: set[str] = set()
         for rowid, score in rows:
             passage = passages[rowid]
-            if passage.page in seen:
+            kin = _kin(passage.id)
+            if passage.page in seen or kin in seen:
                 continue
-            seen.add(passage.page)
+            seen.update((passage.page, kin))
             hits.append(Hit(passage, -score))
             if len(hits) >= limit:
                 break
         return hits
+
+
+def _kin(passage_id: str) -> str:
+    """The same field of sibling items (``levels:levels.*.blog_ideas`` for every level's
+    blog ideas): offering three levels' blog ideas is offering one answer three times."""
+    file, _, path = passage_id.partition(":")
+    parts = path.split(".")
+    if len(parts) < 3:
+        return passage_id
+    return f"{file}:{parts[0]}.*.{'.'.join(parts[2:])}"
 
 
 def _key_words(page: str) -> str:

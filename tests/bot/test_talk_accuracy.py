@@ -3,7 +3,7 @@ seeds (``tests/data/questions.yaml``, ``tests/data/checkins.yaml``).
 
 Each test prints its figures (run with ``-s`` to see them; ``docs/conversation.md`` keeps
 the latest) and fails when they drop below the floor. The issue's targets for questions
-are 80% top-1 and 95% top-3; top-1 meets it, top-3 does not yet (93%), so its floor is
+are 80% top-1 and 95% top-3; top-1 meets it, top-3 does not yet (93.6%), so its floor is
 what it reaches today, kept so it cannot silently get worse (see the doc for the
 misses). Check-ins meet their 90% target.
 """
