@@ -96,8 +96,11 @@ class Reply:
     errors: dict[str, str] = field(default_factory=dict)
     private: bool = True
     files: tuple[str, ...] = ()
-    #: Machine-readable payload (the JSON export) that adapters may attach as a file.
+    #: A document adapters attach as a file (the JSON export, the Markdown packet); the
+    #: console prints it.
     document: str | None = None
+    #: The attached document's file name; its extension tells the platform the type.
+    document_name: str = "mentorbot-export.json"
 
     def plain_text(self) -> str:
         """All visible text, in reading order: used by tests and the console."""

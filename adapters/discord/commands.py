@@ -115,6 +115,7 @@ OPTIONS: Mapping[str, tuple[Opt, ...]] = {
         Opt("month"),
     ),
     "pairs": (Opt("switch", choices="switch"),),
+    "packet": (Opt("level", choices="levels"),),
 }
 FREE_TEXT = (Opt("details"),)
 
@@ -153,6 +154,8 @@ CHOICES: Mapping[str, Callable[[Pack], Labels]] = {
         ("set", "discord.choice.goals_set"),
         ("last", "discord.choice.goals_last"),
         ("next", "discord.choice.goals_next"),
+        ("plans", "discord.choice.goals_plans"),
+        ("plan", "discord.choice.goals_plan"),
     ),
     "areas": _ui(*((a, f"goals.area.{a}") for a in ("technical", "breadth", "soft"))),
     "review_actions": _ui(("write", "discord.choice.review_write")),

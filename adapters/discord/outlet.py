@@ -27,7 +27,7 @@ import aiohttp
 import discord
 
 from adapters.discord.pacing import Pacer
-from adapters.discord.render import EXPORT_FILENAME, Outgoing, render
+from adapters.discord.render import Outgoing, render
 from adapters.discord.state import State
 from bot.content import Library
 from bot.delivery import Sent, Target
@@ -53,7 +53,7 @@ async def attachments(message: Outgoing) -> list[discord.File]:
         data = await asyncio.to_thread(Path(path).read_bytes)
         files.append(discord.File(io.BytesIO(data), filename=Path(path).name))
     if message.document is not None:
-        files.append(discord.File(io.BytesIO(message.document.encode()), EXPORT_FILENAME))
+        files.append(discord.File(io.BytesIO(message.document.encode()), message.document_name))
     return files
 
 

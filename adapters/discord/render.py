@@ -385,6 +385,7 @@ class Outgoing:
     view: discord.ui.View | None = None
     files: tuple[str, ...] = ()
     document: str | None = None
+    document_name: str = EXPORT_FILENAME
     ephemeral: bool = False
 
 
@@ -445,6 +446,7 @@ def _render_one(reply: Reply, *, workspace: str | None, stash: Stash) -> list[Ou
             messages.append(Outgoing())
         messages[0].files = files[:FILES_PER_MESSAGE]
         messages[0].document = reply.document
+        messages[0].document_name = reply.document_name
         for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
             messages.append(Outgoing(files=files[start : start + FILES_PER_MESSAGE]))
     return messages

@@ -473,6 +473,4 @@ class SlackAdapter:
             name = path.replace("\\", "/").rsplit("/", 1)[-1] or "file"
             await self.sender.upload(link, dm, path=path, filename=name)
         if reply.document:
-            await self.sender.upload(
-                link, dm, content=reply.document, filename="mentorbot-export.json"
-            )
+            await self.sender.upload(link, dm, content=reply.document, filename=reply.document_name)

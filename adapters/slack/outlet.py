@@ -238,7 +238,7 @@ class SlackOutlet:
                 link,
                 channel,
                 content=reply.document,
-                filename="mentorbot.json",
+                filename=reply.document_name,
                 thread_ts=thread_ts,
             )
 

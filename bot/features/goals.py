@@ -61,6 +61,9 @@ AREA_ALIASES: Mapping[str, str] = {
     "ky-nang-mem": "soft",
 }
 FIELDS: tuple[str, ...] = ("goal", "plan", "metric")
+#: ``goals plan`` makes an if-then plan, ``goals plans`` lists them.
+PLAN_WORDS = frozenset({"plan", "ke-hoach", "kế-hoạch"})
+PLANS_WORDS = frozenset({"plans", "cac-ke-hoach", "các-kế-hoạch"})
 MAX_FIELD = 500
 GOAL_FORM = "goals:set"
 REVIEW_FORM = "review:monthly"
@@ -199,6 +202,14 @@ async def goals_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         elif len(args) > 3:
             raise BadInput("error.usage", usage_line=ctx.t("usage.goals"))
         return await open_goal_form(ctx, resolve_area(ctx, args[1]), quarter)
+    if word in PLAN_WORDS or word in PLANS_WORDS:  # if-then plans (bot/features/plans.py)
+        from bot.features import plans
+
+        if len(args) > 1:
+            raise BadInput("error.usage", usage_line=ctx.t("usage.goals"))
+        return await (
+            plans.plans_reply(ctx) if word in PLANS_WORDS else plans.open_form(ctx, "own")
+        )
     if word in ("last", "previous", "truoc"):
         return [await goals_reply(ctx, shift_quarter(current, -1))]
     if word == "next":

@@ -2,12 +2,12 @@
 
 Planning the moment as well as the step (an implementation intention) roughly doubles
 the effect of a goal alone in the research the seeds cite, so every pitfall nudge and
-every quarterly goal offers "Make a plan", and ``/mentor plans new`` makes one for
+every quarterly goal offers "Make a plan", and ``/mentor goals plan`` makes one for
 anything. A plan names its check-up day: the day the member gives (a date or a weekday),
 or a week on. The check-up goes through the outbox as ``plan:checkup`` with the period
 key ``plan-<id>``, queued when the plan is saved, so it is sent once even across
 restarts, at ``CHECK_AT`` local time; the member answers yes, partly or not. Plans and
-outcomes show in ``/mentor stats``, in ``/mentor plans`` and in the promotion packet.
+outcomes show in ``/mentor stats``, in ``/mentor goals plans`` and in the promotion packet.
 The rules are in ``docs/growth.md``.
 """
 
@@ -51,7 +51,7 @@ MAX_DAYS = 56
 #: The local time of the check-up: late enough that the planned moment has passed.
 CHECK_AT = time(17, 0)
 MAX_CUE = 300
-#: Plans listed in ``/mentor stats`` (the latest), and in ``/mentor plans``.
+#: Plans listed in ``/mentor stats`` (the latest), and in ``/mentor goals plans``.
 STATS_SHOWN = 3
 LIST_SHOWN = 10
 
@@ -173,7 +173,7 @@ async def get_plan(store: Store, member_id: int, plan_id: int) -> IfThenPlan | N
 
 
 def make_button(pack: Pack, source: str, *, label_key: str = "plans.make", **values: str) -> Button:
-    """The "Make a plan" button a nudge, a goal or ``/mentor plans`` carries."""
+    """The "Make a plan" button a nudge, a goal or ``/mentor goals plans`` carries."""
     return Button(pack.t(label_key, **values), action_id=MAKE_ACTION, value=source)
 
 
@@ -372,14 +372,14 @@ async def outcome_action(ctx: Ctx, value: str) -> list[Reply]:
     ]
 
 
-# -- /mentor plans and /mentor stats ---------------------------------------------------------
+# -- /mentor goals plans and /mentor stats ---------------------------------------------------------
 
 
 def plan_entry(pack: Pack, plan: IfThenPlan) -> str:
     """One plan as a line: what, what for, and how it went."""
     why = purpose(pack, plan)
     head = f"{plan_line(pack, plan)} ({why})" if why else plan_line(pack, plan)
-    return f"{head}: {status_text(pack, plan)}"
+    return f"{head} — {status_text(pack, plan)}"
 
 
 def summary(pack: Pack, plans: Sequence[IfThenPlan]) -> str:
@@ -404,14 +404,12 @@ async def stats_section(ctx: Ctx) -> Section:
     return Section(title=title, text=f"{summary(ctx.pack, plans)}\n{text.bullets(latest)}")
 
 
-@router.command("plans", usage="usage.plans", aliases=("plan", "ke-hoach", "kế-hoạch"))
-async def plans_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
-    if args and args[0].lower() in ("new", "make", "add", "moi", "mới", "tao", "tạo"):
-        if len(args) > 1:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.plans"))
-        return await open_form(ctx, "own")
-    if args:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.plans"))
+async def plans_reply(ctx: Ctx) -> list[Reply]:
+    """``/mentor goals plans``: the latest plans, what each was for and how it went.
+
+    Plans live under ``goals`` rather than as a command of their own because Discord
+    allows 25 sub-commands and they are all taken.
+    """
     plans = await plans_of(ctx.store, ctx.member.id)
     button = make_button(ctx.pack, "own")
     if not plans:

@@ -1,6 +1,6 @@
 """If-then plans as a member meets them: "Make a plan" on a goal and on a nudge, the
 form, the check-up through the outbox a week later (or on the day named), the answer,
-``/mentor plans`` and ``/mentor stats``, both languages, export and forget.
+``/mentor goals plans`` and ``/mentor stats``, both languages, export and forget.
 
 The clock starts on Monday 2027-03-01 at 09:00 UTC; routines are switched off so the
 outbox carries only what these tests are about.
@@ -146,7 +146,7 @@ async def test_a_goal_offers_a_plan_and_the_check_up_comes_a_week_later_once(
     assert "1 plan made: 0 happened, 1 partly, 0 didn't, 0 waiting for its check-up." in out
     assert (
         "When I open my laptop in the morning, I will write one test. "
-        "(for the goal: Ship the ranking API): partly happened" in out
+        "(for the goal: Ship the ranking API) — partly happened" in out
     )
     await chat.say("/mentor lang vi")
     out = await chat.say("/mentor stats")
@@ -191,8 +191,8 @@ async def test_a_nudge_offers_a_plan_checked_on_the_day_it_names(
         "done",
         date(2027, 3, 3),
     )
-    out = await chat.say("/mentor plans")
-    assert "(against Tutorial hell): happened" in out
+    out = await chat.say("/mentor goals plans")
+    assert "(against Tutorial hell) — happened" in out
 
 
 async def test_plans_in_vietnamese_with_a_day_named_in_the_cue(
@@ -205,7 +205,7 @@ async def test_plans_in_vietnamese_with_a_day_named_in_the_cue(
         ),
     )
     await quiet(binh)
-    out = await binh.say("/mentor plans")
+    out = await binh.say("/mentor goals plans")
     assert "Chưa có kế hoạch nào" in out
     await binh.click("Lập kế hoạch")
     out = await binh.submit(
@@ -229,7 +229,7 @@ async def test_another_members_plan_and_goal_are_out_of_reach(mentor, services: 
     alice = Chat(mentor, Actor(platform="console", workspace="W1", user="A"))
     mallory = Chat(mentor, Actor(platform="console", workspace="W1", user="M"))
     await alice.submit("goals:set#technical:2027-Q1", {"goal": "Alice's goal"})
-    await alice.say("/mentor plans new")
+    await alice.say("/mentor goals plan")
     await alice.submit(form_of(alice).form_id, {"cue": "I start", "action": "do it"})
     [plan] = await plans(services)
     assert "older message" in await mallory.act("plans:outcome", f"{plan.id}:done")
@@ -237,12 +237,12 @@ async def test_another_members_plan_and_goal_are_out_of_reach(mentor, services: 
     goal_source = f"goal:{plan.member_id}"  # any id: Mallory's lookup is scoped to Mallory
     assert "older message" in await mallory.act("plans:make", goal_source)
     assert "older message" in await mallory.act("plans:make", "nudge:nonsense")
-    assert "You have" not in await mallory.say("/mentor plans")
+    assert "You have" not in await mallory.say("/mentor goals plans")
     assert "do it" not in await mallory.say("/mentor stats")
 
 
 async def test_plans_are_exported_and_forgotten(chat: Chat, services: Services) -> None:
-    await chat.say("/mentor plans new")
+    await chat.say("/mentor goals plan")
     await chat.submit(form_of(chat).form_id, {"cue": "lunch ends", "action": "read one paper"})
     await chat.say("/mentor export")
     document = json.loads(next(r.document for r in chat.last if r.document))

@@ -171,6 +171,8 @@ class FakeDiscord(FakeWorld):
         )
         # What the client did (plus ``messages``, ``commands``, ``interactions`` of the world).
         self.requests: list[RecordedRequest] = []
+        #: The bytes of every file attached to a message, by file name (the last wins).
+        self.uploads: dict[str, bytes] = {}
         self.command_writes: Counter[int | None] = Counter()
         self.invalid_requests: Counter[int] = Counter()  # status -> count (401/403/429)
         self.internal_errors: list[Exception] = []  # bugs in the fake itself; should stay empty
@@ -361,8 +363,9 @@ class FakeDiscord(FakeWorld):
                 if part.name == "payload_json":
                     body = json.loads(await part.text())
                 else:
-                    files.append(part.filename or str(part.name))
-                    await part.read()
+                    name = part.filename or str(part.name)
+                    files.append(name)
+                    self.uploads[name] = bytes(await part.read())
         elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw else None
