@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.clock import SimClock
 from bot.content import load_library
@@ -32,6 +33,17 @@ POSTGRES_URL = os.environ.get(
     "MENTORBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 IN_CI = bool(os.environ.get("CI"))
+
+# Hypothesis: in CI every run draws the same examples (derandomized, nothing written to
+# the example database), so a red build is the code's fault and replays the same way;
+# on a laptop examples stay random, to find what CI never tries. Each property sets its
+# own example count, small enough to keep the suite fast; HYPOTHESIS_PROFILE picks a
+# profile by name.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True
+)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 

@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -54,6 +55,35 @@ RESPONSE_URL_USES = 5
 #: How long a modal submission may wait for the core before the modal is closed and the
 #: answer goes to the DM (Slack waits 3 seconds for the acknowledgement).
 SUBMIT_BUDGET = 2.5
+#: The hosts Slack's response URLs live on (``hooks.slack.com``; GovSlack's too).
+SLACK_HOSTS = ("slack.com", "slack-gov.com")
+
+
+def response_url_allowed(url: object, api_url: str) -> bool:
+    """Whether the bot may POST to a request's ``response_url``: an https URL on
+    Slack's own hosts, or one on the host of ``SLACK_API_URL`` when that points
+    somewhere else (a fake Slack in tests). Anything else (``file:``, a loopback
+    address, a host of the sender's choosing) would make the bot a proxy for whoever
+    can sign a request."""
+    if not isinstance(url, str) or len(url) > 2000:
+        return False
+    try:
+        parts, api = urlsplit(url), urlsplit(api_url)
+        port, api_port = parts.port, api.port
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and port in (None, 443) and not parts.username:
+        if any(host == h or host.endswith("." + h) for h in SLACK_HOSTS):
+            return True
+    api_host = (api.hostname or "").lower()
+    if any(api_host == h or api_host.endswith("." + h) for h in SLACK_HOSTS):
+        return False  # the real Slack: only its hooks, above
+    return (
+        bool(host)
+        and (parts.scheme, host, port) == (api.scheme, api_host, api_port)
+        and not parts.username
+    )
 
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -408,6 +438,11 @@ class SlackAdapter:
         """Each reply in order: a form opens a modal (once: a trigger id works once),
         text goes to the response URL, the DM channel, or the member's DM."""
         uses = 0
+        if response_url is not None and not response_url_allowed(
+            response_url, self.clients.base_url
+        ):
+            log.warning("slack: ignored a response URL outside Slack (%.80r)", response_url)
+            response_url = None
         for reply in replies:
             try:
                 if reply.form is not None:

@@ -6,9 +6,10 @@ installation store) and closes them on the way out:
 * **Socket Mode** (``SLACK_APP_TOKEN``; the default when set): Slack pushes events over
   a websocket the app opens, so no public URL is needed. One process per app.
 * **HTTP mode** (``--slack-mode http --port``; ``SLACK_SIGNING_SECRET``): Slack POSTs to
-  ``/slack/events``; bolt verifies each request's signature and timestamp (a bad one
-  gets 401 and reaches no listener), so several web processes can sit behind a load
-  balancer. ``/healthz`` answers the load balancer.
+  ``/slack/events``; ``gate.py`` checks each request's signature and timestamp (a bad
+  one gets 401) and the shape of its body (a malformed one gets 400) before bolt sees
+  it, so several web processes can sit behind a load balancer. ``/healthz`` answers the
+  load balancer.
 * **Token or OAuth**: ``SLACK_BOT_TOKEN`` serves one workspace; ``SLACK_CLIENT_ID`` and
   ``SLACK_CLIENT_SECRET`` serve any workspace that installs the app through
   ``/slack/install`` (an HTTP server runs for it in Socket Mode too), with installations
@@ -37,6 +38,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack import render
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.clients import SlackClients, api_url
+from adapters.slack.gate import events_handler
 from adapters.slack.installations import (
     DbInstallationStore,
     DbOAuthStateStore,
@@ -327,7 +329,8 @@ class SlackRuntime:
         bolt = AsyncSlackAppServer(port=self.port, path=EVENTS_PATH, app=self.app)
         web_app = web.Application()
         if self.config.mode == "http":
-            web_app.router.add_post(EVENTS_PATH, bolt.handle_post_requests)
+            secret = self.config.signing_secret or ""
+            web_app.router.add_post(EVENTS_PATH, events_handler(self.app, secret))
         if self.config.oauth:
             web_app.router.add_get(INSTALL_PATH, bolt.handle_get_requests)
             web_app.router.add_get(REDIRECT_PATH, bolt.handle_get_requests)
