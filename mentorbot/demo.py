@@ -17,6 +17,12 @@ first in the next round, and "did you meet?" a week later. The outlet plays a Sl
 status too: Ana's says "Vacationing" for two days, and she gets no prompt then while her
 streak holds (``bot/timeoff.py``).
 
+Growth (``mentorbot/demo_growth.py``): Ana sets a quarterly goal and makes an if-then
+plan for it, which names Friday, so its check-up comes that Friday; Binh takes up the
+"Make a plan" of a nudge in Vietnamese and is asked a week later; the closing stats show
+daily streaks saved by the week's one forgiven day or repaired by a late answer (a
+"tomorrow morning" snooze), and Ana and Dev ask for ``/mentor packet``.
+
 The team spans time zones with different daylight-saving rules (Berlin changes on
 2027-03-28, New York on 2027-03-14, Ho Chi Minh City and Kolkata never, Kolkata is
 UTC+05:30), and one member pauses for a week, so the month shows prompts on local time
@@ -41,6 +47,7 @@ from bot.mentor import Mentor
 from bot.prompts import ACTIVITIES, ANSWER_ACTION, LATER_ACTION, answer_value
 from bot.reply import Reply
 from bot.timeoff import status_says_away
+from mentorbot import demo_growth
 from mentorbot.simulation import run_until
 from schedules.engine import Scheduler, TickReport
 
@@ -87,6 +94,7 @@ def team(start: datetime) -> list[Persona]:
             events=(
                 (at(1, 8), "/mentor team channel #ml-team"),
                 (at(1, 9), "/mentor team pairs every 2w"),
+                (at(2, 8), demo_growth.GOAL_PLAN),
             ),
             statuses=((at(15, 12), at(17, 20), "Vacationing", ":palm_tree:"),),
             notes=(
@@ -249,6 +257,7 @@ class Demo:
             review = next((b for b in first.buttons if b.action_id == REVIEW_ACTION), None)
             if review is not None:
                 await self.review(persona, review.value)
+            await demo_growth.on_delivery(self, persona, first)
 
     async def answer(self, persona: Persona, prompt: Reply) -> None:
         """Click the prompt's own buttons, as the scripted member would."""
@@ -350,7 +359,10 @@ class Demo:
         )
         for when, user, command in events:
             await run_until(self.scheduler, self.clock, when, after_tick=self.after_tick)
-            await self.say(self.personas[user], command)
+            if command == demo_growth.GOAL_PLAN:
+                await demo_growth.goal_plan(self, self.personas[user])
+            else:
+                await self.say(self.personas[user], command)
         await run_until(self.scheduler, self.clock, end, after_tick=self.after_tick)
         await self.summary()
 
@@ -367,6 +379,11 @@ class Demo:
             self.out.write(f"{persona.user:<5} /mentor stats\n")
             for text in fields:
                 self.out.write(f"      {text}\n")
+            for text in demo_growth.saved_lines(replies):
+                self.out.write(f"      {text}\n")
+        self.out.write("\n")
+        for user in ("ana", "dev"):
+            await demo_growth.packet(self, self.personas[user])
 
 
 def first_line(reply: Reply) -> str:

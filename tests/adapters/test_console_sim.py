@@ -173,6 +173,18 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     assert "2027-03-17 08:00Z  ana   Wed 09:00 Europe/Berlin     🌴 status" in out
     assert "2027-03-18 08:00Z  ana   Thu 09:00 Europe/Berlin     🌴 status" in out
     assert "2 held while away" in out
+    # Issue 16: an if-then plan for Ana's goal names Friday, so it is checked that Friday
+    # at 17:00 Berlin; Binh plans from a nudge in Vietnamese; saved streaks; the packet.
+    assert "↳ 📝 ✅ Plan saved: *When the Friday demo ends, I will write down" in out
+    assert "2027-03-05 16:00Z  ana   Fri 17:00 Europe/Berlin     📬 📝 Your if-then plan" in out
+    assert "↳ 📝 ✅ Đã lưu kế hoạch: *Khi mình xem xong một video hướng dẫn" in out
+    assert "📬 📝 Kế hoạch nếu-thì của bạn" in out
+    assert "1 plan made: 1 happened" in out
+    assert "🛟 Your daily streak was saved on" in out
+    assert "🩹 Chuỗi hằng ngày của bạn được nối lại vào" in out
+    assert "ana   /mentor packet  →  mentorbot-packet-staff-2027-04-02.md" in out
+    assert "│ # Promotion evidence packet: Mid-level Engineer" in out
+    assert "│ ✓ " in out and "│ ✗ " in out
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:
