@@ -80,7 +80,12 @@ async def diet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         sources = dict(ctx.member.diet_sources or {})
         sources.pop(cadence, None)
         ctx.refresh(await ctx.store.update_member(ctx.member.id, diet_sources=sources))
-        return [Reply(text=ctx.t("diet.reset_done", cadence=cadence)), routine_reply(ctx, cadence)]
+        return [
+            Reply(
+                text=ctx.t("diet.reset_done", routine=getattr(ctx.pack.diet, cadence).title.lower())
+            ),
+            routine_reply(ctx, cadence),
+        ]
     if verb == "set":
         chosen = parse_sources(" ".join(rest[1:]))
         if not chosen:
@@ -97,5 +102,13 @@ async def diet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         sources = dict(ctx.member.diet_sources or {})
         sources[cadence] = chosen
         ctx.refresh(await ctx.store.update_member(ctx.member.id, diet_sources=sources))
-        return [Reply(text=ctx.t("diet.set_done", cadence=cadence, count=len(chosen)))]
+        return [
+            Reply(
+                text=ctx.t(
+                    "diet.set_done",
+                    routine=getattr(ctx.pack.diet, cadence).title.lower(),
+                    count=len(chosen),
+                )
+            )
+        ]
     raise BadInput("error.usage", usage_line=ctx.t("usage.diet"))

@@ -92,11 +92,9 @@ def resolve_area(ctx: Ctx, word: str) -> str:
     if key:
         return key
     suggestion = text.nearest(word, AREA_ALIASES)
-    raise BadInput(
-        "goals.bad_area",
-        word=text.echo(word),
-        suggestion=AREA_ALIASES[suggestion] if suggestion else "technical",
-    )
+    if suggestion is None:  # no close area: suggesting one anyway would mislead
+        raise BadInput("goals.bad_area_none", word=text.echo(word))
+    raise BadInput("goals.bad_area", word=text.echo(word), suggestion=AREA_ALIASES[suggestion])
 
 
 def goal_section(ctx: Ctx, area: str, goal: Goal | None) -> Section:

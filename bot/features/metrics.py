@@ -460,8 +460,8 @@ def catalogue(ctx: Ctx) -> Reply:
     sections = []
     for group in GROUPS:
         lines = [
-            f"`{m.key.replace('_', '-')}` {ctx.t(f'metrics.name.{m.key}')} · "
-            + ", ".join(f"`{a}`" for a in m.aliases[:3])
+            f"{ctx.t(f'metrics.name.{m.key}')}: "
+            + ", ".join(f"`{a}`" for a in (m.key.replace("_", "-"), *m.aliases[:3]))
             for m in METRICS.values()
             if m.group == group
         ]

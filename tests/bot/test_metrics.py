@@ -134,12 +134,12 @@ async def test_unknown_metric_gets_a_did_you_mean(chat: Chat) -> None:
 
 async def test_log_alone_lists_every_metric_in_both_languages(chat: Chat) -> None:
     out = await chat.say("/mentor log")
-    assert "Technical impact" in out and "`github-stars` GitHub stars" in out
+    assert "Technical impact" in out and "GitHub stars: `github-stars`" in out
     await chat.say("/mentor lang vi")
     out = await chat.say("/mentor log")
-    assert "Tác động kỹ thuật" in out and "Sao GitHub" in out
+    assert "Tác động kỹ thuật" in out and "GitHub star" in out
     out = await chat.say("/mentor log bai-bao 2")
-    assert "Đã ghi *Bài báo đã đọc*: 2." in out
+    assert "Đã ghi *Paper đã đọc*: 2." in out
 
 
 def checkin_row(cadence: str, period: str, *activities: str, member_id: int = 1) -> CheckIn:
