@@ -94,7 +94,14 @@ SCRIPT: tuple[str, ...] = (
     "/mentor log users -5",
     "/mentor log nonsense 3",
     "/mentor stats",
+    "/mentor plans",
+    "/mentor plans new",
+    "/mentor pairs",
+    "/mentor pairs on",
+    "/mentor pairs off",
     "/mentor team",
+    "/mentor team pairs every 2w",
+    "/mentor team pairs off",
     "/mentor team channel #ml-team",
     "/mentor team digest",
     "/mentor team optout",
@@ -106,6 +113,7 @@ SCRIPT: tuple[str, ...] = (
     "/mentor forget",
     "/mentor nonsense",
     "hello there",
+    "how do I get out of tutorial hell?",
 )
 
 #: Buttons to press after a command, by the command's position in the walk: the
