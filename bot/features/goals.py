@@ -115,17 +115,29 @@ def goal_section(ctx: Ctx, area: str, goal: Goal | None) -> Section:
 
 
 async def goals_reply(ctx: Ctx, quarter: str) -> Reply:
+    """A quarter's goals. Only this quarter and the next can be set, and only their
+    footer promises the end-of-quarter check-up; a past or far-off quarter says so
+    instead of offering buttons that would be refused."""
     rows = {g.area: g for g in await db.goals_of(ctx.store, ctx.member.id, quarter)}
     current = quarter_of(today(ctx))
+    following = shift_quarter(current, 1)
     buttons: tuple[Button, ...] = ()
-    if quarter >= current:
+    if quarter in (current, following):
         buttons = tuple(
             Button(ctx.t(f"goals.edit.{area}"), action_id=EDIT_ACTION, value=f"{area}:{quarter}")
             for area in AREAS
         )
         # Every goal offers an if-then plan (bot/features/plans.py).
         buttons += tuple(plan_button(ctx, rows[area]) for area in AREAS if area in rows)
-    footer = ctx.t("goals.footer", quarter=quarter)
+        footer = ctx.t("goals.footer", quarter=quarter)
+    elif quarter < current:
+        footer = ctx.t("goals.footer_past", quarter=quarter)
+    else:
+        footer = ctx.t("goals.footer_far", quarter=quarter, current=current, next=following)
+    if not rows and quarter not in (current, following):
+        if quarter < current:
+            footer = ctx.t("goals.none_past", quarter=quarter)
+        return Reply(title=ctx.t("goals.title", quarter=quarter), text=footer)
     return Reply(
         title=ctx.t("goals.title", quarter=quarter),
         text=ctx.t("goals.intro") if not rows else "",

@@ -6,7 +6,8 @@ certifications, papers read) and visibility (blog posts, GitHub stars, followers
 metric has aliases in both languages and a kind that decides how a number is read and
 how a quarter adds up:
 
-- ``count``: entries add up (``papers 3``, ``users 1.5m``); a negative entry corrects;
+- ``count``: entries add up (``papers 3``, ``users 1.5m``); a negative entry corrects an
+  earlier one, and is refused when it would take the quarter below zero;
 - ``money``: add up per currency (``cost 2k``, ``cost $2k``, ``cost 50tr vnd``);
 - ``change``: each entry is one improvement, shown with its number (``latency -40%``,
   ``throughput 2x``, ``p95 120ms``);
@@ -494,6 +495,20 @@ async def log_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         # "latency -40%": keep what improved, since the metric itself is generic.
         note = f"{typed}: {note}" if note else typed
     quarter = current_quarter(ctx)
+    corrects = metric.kind in ("count", "money") and value < 0
+    if corrects:
+        # A negative count or sum corrects an earlier entry; it is not an achievement,
+        # and a quarter cannot go below zero (users -5 with nothing logged is a typo).
+        so_far = (await quarter_totals(ctx, quarter)).get(key)
+        have = so_far.by_unit.get(unit, 0.0) if so_far else 0.0
+        if have + value < 0:
+            raise BadInput(
+                "metrics.correction_too_big",
+                word=text.echo(rest[0]),
+                metric=ctx.t(f"metrics.name.{key}"),
+                quarter=quarter,
+                have=so_far.text(ctx.lang) if so_far else "0",
+            )
     await db.add_metric(
         ctx.store,
         ctx.member.id,
@@ -509,7 +524,7 @@ async def log_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     return [
         Reply(
             text=ctx.t(
-                "metrics.logged",
+                "metrics.corrected" if corrects else "metrics.logged",
                 metric=ctx.t(f"metrics.name.{key}"),
                 value=logged,
                 quarter=quarter,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
-from bot import text
+from bot import text, zones
 from bot.context import Ctx
 from bot.errors import BadInput, UiKey
 from bot.features.common import LANGUAGES, LEVEL_ALIASES, TRACK_ALIASES, resolve
@@ -37,25 +37,35 @@ LANGUAGE_ALIASES = {
 }
 
 
-def valid_timezone(name: str) -> str:
-    """Return the canonical zone name; case-insensitive, since people type 'asia/ho_chi_minh'."""
-    if "/" in name or name.upper() == "UTC":
-        try:
-            ZoneInfo(name)
-            return name
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    zones = available_timezones()
-    by_lower = {z.lower(): z for z in zones}
-    found = by_lower.get(name.lower())
-    if found:
+def resolve_timezone(name: str) -> zones.Resolved:
+    """The zone ``name`` means (IANA name, city in English or Vietnamese, ``UTC+7``), or a
+    BadInput that says why not: an abbreviation asks for a city, and a near miss is only
+    suggested when it is a place, never a zone with another offset."""
+    found = zones.resolve(name)
+    if isinstance(found, zones.Resolved):
         return found
-    suggestion = text.nearest(name.lower(), by_lower)
-    if suggestion:
-        raise BadInput(
-            "error.bad_timezone_suggest", word=text.echo(name), suggestion=by_lower[suggestion]
-        )
-    raise BadInput("error.bad_timezone", word=text.echo(name))
+    word = text.echo(name)
+    if found.reason == "abbreviation":
+        cities = ", ".join(f"`{zone}`" for zone in found.cities)
+        raise BadInput("error.tz_abbreviation", word=word, cities=cities)
+    if found.reason == "offset_minutes":
+        raise BadInput("error.tz_offset_minutes", word=word)
+    if found.suggestion:
+        raise BadInput("error.bad_timezone_suggest", word=word, suggestion=found.suggestion)
+    raise BadInput("error.bad_timezone", word=word)
+
+
+def valid_timezone(name: str) -> str:
+    """The canonical zone for ``name`` (see ``resolve_timezone``)."""
+    return resolve_timezone(name).zone
+
+
+def timezone_note(ctx: Ctx, found: zones.Resolved) -> str:
+    """What a city or an offset was taken to mean, so the member can check it."""
+    if not found.kind:
+        return ""
+    now = zones.offset_text(zones.offset_of(found.zone, ctx.now))
+    return ctx.t(f"tz.meaning.{found.kind}", zone=found.zone, now=now, **found.values)
 
 
 def profile_reply(ctx: Ctx) -> Reply:
@@ -110,12 +120,15 @@ async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
         ctx.refresh(await ctx.store.update_member(ctx.member.id, language=key))
         shown = t(f"lang.{key}")
     else:
-        zone = valid_timezone(value)
-        ctx.refresh(await ctx.store.update_member(ctx.member.id, timezone=zone))
-        shown = zone
+        found = resolve_timezone(value)
+        ctx.refresh(await ctx.store.update_member(ctx.member.id, timezone=found.zone))
+        shown = found.zone
         hook = ctx.services.extras.get("on_timezone_change")
         if hook:
             await hook(ctx)
+        note = timezone_note(ctx, found)
+        done = ctx.t("set.done", setting=ctx.t(f"setting.{setting}"), value=shown)
+        return [Reply(text=f"{done}\n{note}" if note else done)]
     return [Reply(text=ctx.t("set.done", setting=ctx.t(f"setting.{setting}"), value=shown))]
 
 
@@ -124,9 +137,8 @@ async def set_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) < 2:
         raise BadInput("error.usage", usage_line=ctx.t("usage.set"))
     setting = resolve(args[0], SETTING_ALIASES, usage_key="usage.set", kind="setting")
-    value = "-".join(args[1:]) if setting != "tz" else args[1]
-    if len(args) > 2 and setting == "tz":
-        raise BadInput("error.usage", usage_line=ctx.t("usage.set"))
+    # A zone may be a city of several words ("Hồ Chí Minh", "New York").
+    value = "-".join(args[1:]) if setting != "tz" else " ".join(args[1:])
     return await apply_setting(ctx, setting, value)
 
 

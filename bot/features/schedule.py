@@ -23,7 +23,7 @@ from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput, UiKey
 from bot.features.common import CADENCE_ALIASES
-from bot.features.profile import valid_timezone
+from bot.features.profile import resolve_timezone, timezone_note
 from bot.prompts import CADENCES, WEEKDAYS
 from bot.reply import Field, Reply, Section
 from bot.router import Router
@@ -250,9 +250,9 @@ async def schedule_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         return [await schedule_reply(ctx)]
     first, rest = args[0].lower(), list(args[1:])
     if first in TZ_WORDS:
-        if len(rest) != 1:
+        if not rest:
             raise BadInput("error.usage", usage_line=ctx.t("usage.schedule_tz"))
-        return await change_timezone(ctx, rest[0])
+        return await change_timezone(ctx, " ".join(rest))  # "Hồ Chí Minh", "New York"
     if first in SWITCH_WORDS:
         if len(rest) != 1:
             raise BadInput("error.usage", usage_line=ctx.t("usage.schedule_switch"))
@@ -291,14 +291,17 @@ async def switch(ctx: Ctx, cadence: str, *, on: bool) -> list[Reply]:
 
 
 async def change_timezone(ctx: Ctx, value: str) -> list[Reply]:
-    zone = valid_timezone(value)
+    found = resolve_timezone(value)
+    zone = found.zone
     if not is_valid_timezone(zone):
         # zoneinfo loads host pseudo-zones ("posix/...", "localtime"); routines must not
         # depend on the machine they run on.
         raise BadInput("error.bad_timezone", word=text.echo(value))
     ctx.refresh(await ctx.store.update_member(ctx.member.id, timezone=zone))
     await on_timezone_change(ctx)
-    return [await schedule_reply(ctx, done=ctx.t("schedule.tz_done", zone=zone))]
+    done = ctx.t("schedule.tz_done", zone=zone)
+    note = timezone_note(ctx, found)
+    return [await schedule_reply(ctx, done=f"{done}\n{note}" if note else done)]
 
 
 # -- hooks the core calls by name (Services.extras) ----------------------------------------

@@ -251,3 +251,13 @@ async def test_resume_clears_unreachable(chat: Chat, mentor: Mentor) -> None:
     assert "DMs are closed" in await chat.say("/mentor profile")
     assert "try to reach you again" in await chat.say("/mentor resume")
     assert "DMs are closed" not in await chat.say("/mentor profile")
+
+
+async def test_help_intro_names_everything_the_bot_does(chat: Chat) -> None:
+    out = await chat.say("/mentor help")
+    for part in ("check-ins", "quarterly goals", "career metrics", "monthly digest", "70/20/10"):
+        assert part in out, part
+    await chat.say("/mentor lang vi")
+    out = await chat.say("/mentor help")
+    for part in ("check-in", "mục tiêu quý", "chỉ số sự nghiệp", "bản tin nhóm", "70/20/10"):
+        assert part in out, part

@@ -265,3 +265,19 @@ async def test_goals_and_reviews_are_exported(chat: Chat) -> None:
     await chat.say("/mentor export")
     document = chat.last[-1].document or ""
     assert '"goal": "Master RAG"' in document and '"worked": "a"' in document
+
+
+async def test_a_past_or_far_quarter_promises_nothing(chat: Chat) -> None:
+    out = await chat.say("/mentor goals 1999-Q1")
+    assert "You set no goals for 1999-Q1, and it is over." in out
+    assert "ends I'll ask" not in out and not chat.last[-1].buttons
+    out = await chat.say("/mentor goals 2030-Q1")
+    assert "Goals can be set for this quarter and the next" in out
+    assert not chat.last[-1].buttons
+
+
+async def test_an_unknown_area_suggests_only_a_close_one(chat: Chat) -> None:
+    out = await chat.say("/mentor goals set xyz")
+    assert "`xyz` is not a goal area." in out and "Did you mean" not in out
+    out = await chat.say("/mentor goals set bredth")
+    assert "Did you mean `breadth`?" in out

@@ -230,3 +230,14 @@ async def test_metric_entries_are_exported_and_forgotten(chat: Chat) -> None:
     await chat.click("Yes")
     async with chat.mentor.services.store.session() as s:
         assert list(await s.scalars(select(MetricEntry))) == []
+
+
+async def test_a_negative_count_only_corrects_and_never_goes_below_zero(chat: Chat) -> None:
+    out = await chat.say("/mentor log users -5")
+    assert "would take *Users impacted* below zero" in out and "Logged" not in out
+    await chat.say("/mentor log users 10")
+    out = await chat.say("/mentor log users -4")
+    assert out.startswith("Corrected *Users impacted* by -4.") and "so far: 6" in out
+    await chat.say("/mentor lang vi")
+    out = await chat.say("/mentor log users -7")
+    assert "sẽ làm *" in out and "xuống dưới 0" in out
