@@ -161,7 +161,7 @@ async def test_errors_show_the_valid_form(chat: Chat) -> None:
         "/mentor schedule daily 08:00 09:00": (
             "Use: `/mentor schedule daily [weekdays|everyday] [HH:MM]`"
         ),
-        "/mentor schedule tz Mars/Olympus_Mons": "is not a time zone I know. Use an IANA name",
+        "/mentor schedule tz Mars/Olympus_Mons": "is not a time zone I know. Give a city",
         "/mentor schedule tz europe/berln": "Did you mean `Europe/Berlin`?",
         "/mentor schedule tz": "Use: `/mentor schedule tz ZONE`",
         "/mentor schedule off": "Use: `/mentor schedule off|on daily|weekly|monthly`",
