@@ -43,6 +43,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -235,6 +236,67 @@ async def seed(url: str, members: int) -> dict[str, Any]:
     return {"seed_s": time.perf_counter() - started}
 
 
+async def add_history(url: str, days: int) -> dict[str, Any]:
+    """``days`` days of sent daily prompts for every member before the fan-out's day,
+    one day per statement in date order (ids grow with time, as in production): what
+    a month of use leaves in the outbox, 3,000,000 rows for 100,000 members."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import bindparam, text
+
+    from storage.types import UTCDateTime
+
+    started = time.perf_counter()
+    engine = engine_for(url)
+    pg = engine.dialect.name == "postgresql"
+    for back in range(days, 0, -1):
+        day = DUE - timedelta(days=back)
+        # The period is the member's local date, as the scheduler names it.
+        period = " ".join(
+            f"WHEN '{zone}' THEN '{day.astimezone(ZoneInfo(zone)).date().isoformat()}'"
+            for zone in ZONES
+        )
+        statement = text(
+            "INSERT INTO delivery (workspace_id, member_id, target, kind, period_key, status,"
+            " due_at, not_before, attempts, sent_at, platform_message_id, payload, created_at)"
+            f" SELECT workspace_id, id, 'm:' || id, 'prompt:daily', CASE timezone {period} END,"
+            " 'sent', :day, :day, 1, :day, 'm', '{}', :day FROM member ORDER BY id"
+        ).bindparams(bindparam("day", type_=UTCDateTime()))
+        async with engine.begin() as conn:
+            await conn.execute(statement, {"day": day})
+    if pg:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE delivery"))
+    await engine.dispose()
+    return {"history_seed_s": time.perf_counter() - started}
+
+
+async def reset(url: str) -> dict[str, Any]:
+    """Undo a fan-out: its rows and receipts deleted, the daily routines due again (for
+    ``--repeat``); the history stays."""
+    from sqlalchemy import bindparam, text
+
+    from storage.types import UTCDateTime
+
+    engine = engine_for(url)
+    pg = engine.dialect.name == "postgresql"
+    due = bindparam("due", DUE, type_=UTCDateTime())
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM delivery_receipt"))
+        await conn.execute(text("DELETE FROM delivery WHERE created_at >= :due").bindparams(due))
+        await conn.execute(
+            text("UPDATE routine SET next_due_at = :due WHERE cadence = 'daily'").bindparams(due)
+        )
+    if pg:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE delivery"))
+            await conn.execute(text("VACUUM ANALYZE routine"))
+    await engine.dispose()
+    return {}
+
+
 # --- 2. the outbox ------------------------------------------------------------------------
 
 
@@ -394,12 +456,12 @@ async def run_baseline(url: str, t0: float, members: int) -> dict[str, Any]:
 # --- orchestration ------------------------------------------------------------------------
 
 
-def child(step: str, url: str, members: int) -> dict[str, Any]:
+def child(step: str, url: str, members: int, *extra: str) -> dict[str, Any]:
     """Run one step in a fresh interpreter and return the JSON it printed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, __file__, "--step", step, "--db", url, "--members", str(members)]
     t0 = time.time()
-    command += ["--t0", repr(t0)]
+    command += ["--t0", repr(t0), *extra]
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{step} failed ({done.returncode}):\n{done.stderr[-4000:]}")
@@ -421,21 +483,63 @@ async def _scratch_schema(url: str, *, drop: str | None = None) -> str:
         await conn.close()
 
 
+#: What each outbox run reports, kept per variant (``history_…``, ``sqlite_…``).
+RUN_KEYS = ("handover_s", "tick_s", "prompts_per_s", "tick_prompts_per_s")
+
+
 def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
-    schema: str | None = None
+    """Seed every database the run compares, then run the outbox on each in turn,
+    ``--repeat`` times, alternating, so that the machine's changing speed falls on all
+    of them alike; each figure is the median of its runs, each ratio taken between
+    runs of the same round."""
+    schemas: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mentorbot-bench-") as tmp:
-        if args.db and args.db.startswith(("postgres://", "postgresql")):
-            schema = asyncio.run(_scratch_schema(args.db))
-            sep = "&" if "?" in args.db else "?"
-            url = f"{args.db}{sep}options=-csearch_path%3D{schema}"
-            backend = "postgresql"
-        else:
-            url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-            backend = "sqlite"
+        pg = bool(args.db and args.db.startswith(("postgres://", "postgresql")))
+
+        def database(name: str) -> str:
+            if pg:
+                schema = asyncio.run(_scratch_schema(args.db))
+                schemas.append(schema)
+                sep = "&" if "?" in args.db else "?"
+                return f"{args.db}{sep}options=-csearch_path%3D{schema}"
+            return (
+                args.db if args.db and name == "" else f"sqlite:///{Path(tmp) / f'bench{name}.db'}"
+            )
+
+        # (prefix of the result keys, database URL, days of history)
+        variants = [("", database(""), 0)]
+        if args.history_days:
+            variants.append(("history_", database("_history"), args.history_days))
+        if args.compare_sqlite and pg:
+            variants.append(("sqlite_", f"sqlite:///{Path(tmp) / 'bench_sqlite.db'}", 0))
         try:
-            result: dict[str, Any] = {"members": args.members, "backend": backend}
-            result |= child("seed", url, args.members)
-            result |= child("outbox", url, args.members)
+            result: dict[str, Any] = {
+                "members": args.members,
+                "backend": "postgresql" if pg else "sqlite",
+            }
+            for prefix, url, days in variants:
+                seeded = child("seed", url, args.members)
+                result[f"{prefix}seed_s"] = seeded["seed_s"]
+                if days:
+                    result["history_days"] = days
+                    result |= child("history", url, args.members, "--history-days", str(days))
+            runs: dict[str, list[dict[str, Any]]] = {prefix: [] for prefix, _, _ in variants}
+            for round_ in range(args.repeat):
+                for prefix, url, _ in variants:
+                    if round_:
+                        child("reset", url, args.members)
+                    runs[prefix].append(child("outbox", url, args.members))
+            result |= runs[""][0] | _medians(runs[""], "")
+            for prefix, _, _ in variants[1:]:
+                result |= _medians(runs[prefix], prefix)
+                ratios = [
+                    other["prompts_per_s"] / first["prompts_per_s"]
+                    for first, other in zip(runs[""], runs[prefix], strict=True)
+                ]
+                result[f"{prefix}ratio"] = statistics.median(ratios)
+                result[f"{prefix}ratios"] = ratios
+            if args.repeat > 1:
+                result["runs_prompts_per_s"] = [r["prompts_per_s"] for r in runs[""]]
             if args.skip_baseline:
                 result |= dict.fromkeys(
                     (
@@ -446,9 +550,9 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
                     )
                 )
             else:
-                result |= child("baseline", url, args.members)
+                result |= child("baseline", variants[0][1], args.members)
         finally:
-            if schema:
+            for schema in schemas:
                 asyncio.run(_scratch_schema(args.db, drop=schema))
     if result.get("baseline_startup_s"):
         result["startup_ratio"] = result["baseline_startup_s"] / result["startup_s"]
@@ -458,20 +562,50 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _medians(runs: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+    return {f"{prefix}{key}": statistics.median(run[key] for run in runs) for key in RUN_KEYS}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--step", choices=("seed", "outbox", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=0,
+        help="also run on a database holding this many days of sent prompts per member",
+    )
+    parser.add_argument(
+        "--compare-sqlite",
+        action="store_true",
+        help="with a PostgreSQL --db, also run the outbox on a SQLite file in the same run",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="outbox runs per database, alternating"
+    )
+    parser.add_argument(
+        "--step",
+        choices=("seed", "history", "reset", "outbox", "baseline"),
+        help=argparse.SUPPRESS,
+    )
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
-        step = {"seed": seed, "outbox": run_outbox, "baseline": run_baseline}[args.step]
-        params = (
-            (args.db, args.members) if args.step == "seed" else (args.db, args.t0, args.members)
-        )
+        step = {
+            "seed": seed,
+            "history": add_history,
+            "reset": reset,
+            "outbox": run_outbox,
+            "baseline": run_baseline,
+        }[args.step]
+        params = {
+            "seed": (args.db, args.members),
+            "history": (args.db, args.history_days),
+            "reset": (args.db,),
+        }.get(args.step, (args.db, args.t0, args.members))
         print(json.dumps(asyncio.run(step(*params))))  # type: ignore[operator]
         return 0
     result = orchestrate(args)

@@ -8,6 +8,7 @@ migration through ``run_sync``.
 from alembic import context
 
 from storage.all_models import Base
+from storage.models import include_object
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=include_object(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()

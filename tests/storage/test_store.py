@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import delete, func, select
 
 from bot.mentor import Mentor
 from storage.all_models import Base
+from storage.models import Delivery, DeliveryReceipt, Member, Workspace, include_object
 from storage.privacy import delete_member, export_member, member_tables
 from storage.repo import MemberKey, Store
 from tests.conftest import START, Chat, make_actor
@@ -68,9 +71,48 @@ async def test_export_and_delete_cover_every_member_table(services) -> None:
 
 async def test_migrations_match_the_models(engine) -> None:
     def diff(connection):
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        # Constraints meant for the other backend (storage.models.sqlite_only) are left out.
+        opts = {"compare_type": False, "include_object": include_object(connection.dialect.name)}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, Base.metadata)
 
     async with engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
+
+
+async def test_deleting_a_member_or_workspace_takes_their_outbox_rows_and_receipts(
+    services,
+) -> None:
+    """What ON DELETE CASCADE does on SQLite, PostgreSQL's delete triggers do (migration
+    0011): deleted straight in SQL, not through ``delete_member``."""
+    store: Store = services.store
+    alice, _ = await store.member(MemberKey("slack", "T1", "U1"), now=START, defaults={})
+    bob, _ = await store.member(MemberKey("slack", "T2", "U1"), now=START, defaults={})
+    rows = [
+        (alice.workspace_id, alice.id, f"m:{alice.id}", "prompt:daily"),
+        (alice.workspace_id, alice.id, f"m:{alice.id}", "nudge:tutorial"),
+        (bob.workspace_id, bob.id, f"m:{bob.id}", "prompt:daily"),
+        (bob.workspace_id, None, f"c:{bob.workspace_id}:C1", "digest"),
+    ]
+
+    async def left(s: Any) -> tuple[list[str], int]:
+        kinds = await s.scalars(select(Delivery.target).order_by(Delivery.id))
+        receipts = await s.scalar(select(func.count()).select_from(DeliveryReceipt))
+        return list(kinds), receipts
+
+    async with store.session() as s:
+        for workspace_id, member_id, target, kind in rows:
+            delivery = Delivery(
+                workspace_id=workspace_id, member_id=member_id, target=target, kind=kind,
+                period_key="2027-03-01", status="claimed", due_at=START, not_before=START,
+                attempts=1, payload={}, created_at=START,
+            )  # fmt: skip
+            s.add(delivery)
+            await s.flush()
+            s.add(DeliveryReceipt(delivery_id=delivery.id, sent_at=START))
+        await s.flush()
+        await s.execute(delete(Member).where(Member.id == alice.id))
+        assert await left(s) == ([f"m:{bob.id}", f"c:{bob.workspace_id}:C1"], 2)
+        await s.execute(delete(Workspace).where(Workspace.id == bob.workspace_id))
+        assert await left(s) == ([], 0)
