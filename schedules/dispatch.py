@@ -3,9 +3,11 @@
 Per batch: recipients and workspaces are read; each row is checked
 (member paused or unreachable, workspace disabled, too late, too many attempts),
 rendered through the render cache, and sent by a fixed pool of ``max_in_flight``
-coroutines; all outcomes are then written in one transaction. Rows are ``NamedTuple``
-values rather than SQLAlchemy rows or ORM objects: at fan-out the per-row cost has to
-stay in single microseconds.
+coroutines. Outcomes are not written per batch but by the tick's :class:`Recorder`, at
+least every second and every few hundred sends: at a platform's pace a batch is
+minutes of sends, and a crash re-sends only what was not yet written. Rows are
+``NamedTuple`` values rather than SQLAlchemy rows or ORM objects: at fan-out the
+per-row cost has to stay in single microseconds.
 
 Outcomes: sent (message id; a new DM channel is cached on the member); a transient
 platform error or an unexpected exception is retried with backoff until
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -30,7 +32,7 @@ from bot.context import Services
 from bot.delivery import Outlet, Presence, Target
 from bot.errors import PlatformUnreachable
 from bot.reply import Reply
-from schedules import policy
+from schedules import collector, policy
 from schedules.render import RenderCache, render_key
 from storage import outbox
 from storage.writer import Writer
@@ -115,7 +117,7 @@ class Addresses(NamedTuple):
 
 @dataclass
 class Outcomes:
-    """One batch's results, written in one transaction."""
+    """Results not yet written; the :class:`Recorder` writes them in one transaction."""
 
     sent: list[tuple[int, str]] = field(default_factory=list)
     dm_channels: dict[int, str] = field(default_factory=dict)
@@ -125,6 +127,114 @@ class Outcomes:
     cancelled: list[tuple[int, str]] = field(default_factory=list)
     unreachable: dict[int, str] = field(default_factory=dict)
     disabled: dict[int, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
+
+    def merge(self, other: Outcomes) -> None:
+        """Add ``other``'s results to these."""
+        for name in ("sent", "retry", "failed", "missed", "cancelled"):
+            getattr(self, name).extend(getattr(other, name))
+        for name in ("dm_channels", "unreachable", "disabled"):
+            getattr(self, name).update(getattr(other, name))
+
+
+@dataclass
+class Tally:
+    """How many outcomes of each kind a tick has written."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    missed: int = 0
+    cancelled: int = 0
+
+    def add(self, out: Outcomes) -> None:
+        self.sent += len(out.sent)
+        self.retried += len(out.retry)
+        self.failed += len(out.failed)
+        self.missed += len(out.missed)
+        self.cancelled += len(out.cancelled)
+
+
+class Recorder:
+    """Writes a tick's outcomes as they come: at least every ``every_s`` seconds and
+    whenever ``sends`` sends are waiting, one transaction at a time.
+
+    A send is a fact once the platform has it; until its receipt is written, a crash
+    makes it a duplicate (the row is claimed again and re-sent). Writing per chunk made
+    that up to 5,000 rows, minutes at a platform's pace; here it is about a second's
+    worth. The count keeps a fast outlet's window as short, and the flushes do not
+    stack: one waits for the previous, so at full speed each carries whatever arrived
+    meanwhile and the number of transactions stays what the writer can do. DM channels
+    a send opened go out with the same flush, so a restart does not open them again.
+    """
+
+    def __init__(
+        self,
+        write: Callable[[Outcomes], Awaitable[None]],
+        *,
+        every_s: float = policy.FLUSH_EVERY_S,
+        sends: int = policy.FLUSH_SENDS,
+    ) -> None:
+        self._write = write
+        self.every_s = every_s
+        self.sends = sends
+        #: Appended to by the dispatcher; swapped for an empty one at each flush, so
+        #: read it afresh for every append (never across an ``await``).
+        self.out = Outcomes()
+        self.tally = Tally()
+        self._due = asyncio.Event()
+        self._flushing = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def take(self, out: Outcomes) -> None:
+        """Add results gathered elsewhere (a batch's checks) to the next flush."""
+        self.out.merge(out)
+        self.noted()
+
+    def noted(self) -> None:
+        """Call after adding sends: flush early once ``sends`` are waiting."""
+        if len(self.out.sent) >= self.sends:
+            self._due.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._due.wait(), self.every_s)
+            self._due.clear()
+            try:
+                await self.flush()
+            except Exception:
+                # Kept in the buffer; the next flush (at the latest, the tick's last)
+                # tries again, and the tick fails if that one cannot write either.
+                log.exception("writing delivery outcomes failed; retrying")
+
+    async def flush(self) -> None:
+        async with self._flushing:
+            out, self.out = self.out, Outcomes()
+            if not out:
+                return
+            try:
+                await self._write(out)
+            except BaseException:
+                out.merge(self.out)
+                self.out = out
+                raise
+            self.tally.add(out)
+
+    async def close(self) -> None:
+        """Stop the clock and write what is left."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.flush()
 
 
 #: What a send needs, flat: row id, attempts, member id, the member's cached DM channel
@@ -150,6 +260,7 @@ class Dispatcher:
         max_in_flight: int,
         max_attempts: int,
     ) -> None:
+        self.recorder = Recorder(self._record)
         self.services = services
         self.outlets = outlets
         self.cache = cache
@@ -162,32 +273,36 @@ class Dispatcher:
         #: Outlets that can tell whether a member is away (Slack's status).
         self.presence = frozenset(p for p, o in outlets.items() if isinstance(o, Presence))
 
-    async def deliver(self, jobs: Sequence[Job], now: datetime) -> Outcomes:
-        """Send claimed rows and record what happened."""
-        async with self.services.store.session() as s:
-            conn = await s.connection()
-            members = {
-                row[0]: Recipient._make(row)
-                for row in await outbox.recipients(
-                    conn, list({j.member_id for j in jobs if j.member_id is not None})
-                )
-            }
-            spaces = {
-                row.id: Space._make(row)
-                for row in await outbox.workspaces(conn, list({j.workspace_id for j in jobs}))
-            }
+    async def deliver(self, jobs: Sequence[Job], now: datetime) -> None:
+        """Send claimed rows; the :attr:`recorder` writes what happened."""
         out = Outcomes()
-        ready = await self._prepare(jobs, members, spaces, now, out)
+        with collector.paused():
+            async with self.services.store.session() as s:
+                conn = await s.connection()
+                members = {
+                    row[0]: Recipient._make(row)
+                    for row in await outbox.recipients(
+                        conn, list({j.member_id for j in jobs if j.member_id is not None})
+                    )
+                }
+                spaces = {
+                    row.id: Space._make(row)
+                    for row in await outbox.workspaces(conn, list({j.workspace_id for j in jobs}))
+                }
+            ready = await self._prepare(jobs, members, spaces, now, out)
         if self.presence:
             ready = await self._without_time_off(ready, {j.id: j.kind for j in jobs}, now, out)
-        return await self._send_and_record(ready, out)
+        self.recorder.take(out)
+        await self._send_all(ready)
 
-    async def deliver_fresh(self, fresh: Sequence[Fresh], now: datetime) -> Outcomes:
-        """Send rows the fan-out has just created claimed (``schedules.materialise``)
-        and record what happened: the same outcomes as :meth:`deliver`, with members
-        read grouped by their render inputs, so that checking and rendering happen
-        once per group and each row is only addressed."""
-        return await self.send_fresh(fresh, await self.look_up(fresh), now)
+    async def deliver_fresh(self, fresh: Sequence[Fresh], now: datetime) -> None:
+        """Send rows the fan-out has just created claimed (``schedules.materialise``):
+        the same outcomes as :meth:`deliver`, with members read grouped by their render
+        inputs, so that checking and rendering happen once per group and each row is
+        only addressed."""
+        with collector.paused():
+            addresses = await self.look_up(fresh)
+        await self.send_fresh(fresh, addresses, now)
 
     async def look_up(self, fresh: Sequence[Fresh]) -> Addresses:
         """Read the members of fresh rows (grouped, see ``outbox.fresh_members``) and
@@ -207,19 +322,19 @@ class Dispatcher:
             }
         return Addresses(groups, spaces)
 
-    async def send_fresh(
-        self, fresh: Sequence[Fresh], addresses: Addresses, now: datetime
-    ) -> Outcomes:
+    async def send_fresh(self, fresh: Sequence[Fresh], addresses: Addresses, now: datetime) -> None:
         """The rest of :meth:`deliver_fresh`, once :meth:`look_up` has read the rows'
-        members: check, render, send, record."""
+        members: check and render (with the collector paused), then send (without)."""
         out = Outcomes()
         ready: list[_Sendable] = []
-        for part in fresh:
-            await self._prepare_fresh(part, addresses.groups, addresses.spaces, now, out, ready)
+        with collector.paused():
+            for part in fresh:
+                await self._prepare_fresh(part, addresses.groups, addresses.spaces, now, out, ready)
         if self.presence:
             kinds = {did: part.kind for part in fresh for did, _ in part.rows}
             ready = await self._without_time_off(ready, kinds, now, out)
-        return await self._send_and_record(ready, out)
+        self.recorder.take(out)
+        await self._send_all(ready)
 
     async def _without_time_off(
         self, ready: list[_Sendable], kinds: Mapping[int, str], now: datetime, out: Outcomes
@@ -251,17 +366,6 @@ class Dispatcher:
         held = {item[0] for item, is_away in zip(checked, found, strict=True) if is_away}
         out.cancelled.extend((did, "member away (time off)") for did in held)
         return [item for item in ready if item[0] not in held] if held else ready
-
-    async def _send_and_record(self, ready: list[_Sendable], out: Outcomes) -> Outcomes:
-        keeper = asyncio.create_task(self._keep_leases([item[0] for item in ready]))
-        try:
-            await self._send_all(ready, out)
-        finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
-        await self._record(out)
-        return out
 
     async def _prepare_fresh(
         self,
@@ -410,27 +514,31 @@ class Dispatcher:
             return "failed", f"gave up after {job.attempts - 1} attempts"
         return None
 
-    async def _send_all(self, ready: Sequence[_Sendable], out: Outcomes) -> None:
+    async def _send_all(self, ready: Sequence[_Sendable]) -> None:
         """Send with at most ``max_in_flight`` deliveries waiting on platforms: a fixed
-        pool of coroutines pulling from one iterator, not a task per row."""
+        pool of coroutines pulling from one iterator, not a task per row. Each outcome
+        goes to the recorder's buffer as soon as the platform answers."""
         pending = iter(ready)
-        sent = out.sent
-        dm_channels = out.dm_channels
+        recorder = self.recorder
 
         async def worker() -> None:
             for did, attempts, mid, dm, language, space, target, replies, outlet in pending:
                 try:
                     receipt = await outlet.deliver(target, replies)
                 except PlatformUnreachable as exc:
-                    self._unreachable(did, attempts, mid, language, space, exc, out)
+                    self._unreachable(did, attempts, mid, language, space, exc, recorder.out)
                 except Exception as exc:
                     # An error the adapter did not translate: assume it may pass.
                     log.exception("delivery %s: unexpected error from the outlet", did)
-                    self._retry(did, attempts, f"{type(exc).__name__}: {exc}", None, out)
+                    error = f"{type(exc).__name__}: {exc}"
+                    self._retry(did, attempts, error, None, recorder.out)
                 else:
-                    sent.append((did, receipt.message_id))
+                    out = recorder.out
+                    out.sent.append((did, receipt.message_id))
                     if mid is not None and receipt.dm_channel and receipt.dm_channel != dm:
-                        dm_channels[mid] = receipt.dm_channel
+                        out.dm_channels[mid] = receipt.dm_channel
+                    if len(out.sent) >= recorder.sends:
+                        recorder.noted()
 
         await asyncio.gather(*(worker() for _ in range(min(self.max_in_flight, len(ready)))))
 
@@ -484,18 +592,3 @@ class Dispatcher:
 
         async with self.writing:
             await self.writer.run(transaction)
-
-    async def _keep_leases(self, ids: Sequence[int]) -> None:
-        """Renew this batch's lease while it is still sending, so a slow platform does
-        not let another worker claim (and duplicate) rows that are merely in flight."""
-        if not ids:
-            return
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            async with self.writing, self.services.store.session() as s:
-                await outbox.extend_lease(
-                    await s.connection(),
-                    ids,
-                    owner=self.owner,
-                    lease_until=self.services.clock.now() + self.lease,
-                )

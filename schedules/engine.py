@@ -17,13 +17,19 @@ Each tick, with ``now`` read once from ``services.clock``:
    (``schedules.dispatch``): sends as receipts, which the tick folds into ``sent``
    rows at its end (``storage.outbox.fold_receipts``).
 
-Faults: a worker that dies after claiming leaves rows whose lease expires, and a later
-tick (any worker) sends them; one that dies after sending and before recording causes
-at most one duplicate of that row, because the next claim sends and records it; one
-that dies after writing receipts and before folding them sends nothing again, since a
-row with a receipt is never claimed, and the next tick folds them. Claims
-count as attempts, so a row that kills its worker every time is given up after
-``policy.MAX_ATTEMPTS``.
+Leases follow the worker (``schedules.heartbeat``): while a tick runs, the worker beats
+its ``worker`` row, and none of the rows it holds (sending, or queued behind) is taken
+by another worker however long the platform's pace makes them wait.
+
+Faults: a worker that dies after claiming leaves rows that another worker takes once
+the dead one's heartbeat has lapsed, and a worker restarted on the same machine takes
+at once (its predecessor's pid no longer runs); one that dies after sending and before
+its receipts were written causes at most one duplicate of those rows, and outcomes are
+written at least every second (``schedules.dispatch.Recorder``), so that is about a
+second of sends; one that dies after writing receipts and before folding them sends
+nothing again, since a row with a receipt is never claimed, and the next tick folds
+them. Claims count as attempts, so a row that kills its worker every time is given up
+after ``policy.MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -32,10 +38,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
-import socket
-import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from time import perf_counter
@@ -48,8 +51,9 @@ from sqlalchemy.orm import configure_mappers
 
 from bot.context import Services
 from bot.delivery import Outlet
-from schedules import policy
-from schedules.dispatch import Addresses, Dispatcher, Fresh, Job, Outcomes
+from schedules import collector, policy
+from schedules.dispatch import Addresses, Dispatcher, Fresh, Job, Tally
+from schedules.heartbeat import Heartbeat, Identity
 from schedules.materialise import Due, plan_due, read_due, write_due
 from schedules.plans import Plans
 from schedules.render import Render, RenderCache, default_render
@@ -85,12 +89,12 @@ class TickReport:
     handed_over_s: float = 0.0
     elapsed_s: float = 0.0
 
-    def add(self, out: Outcomes) -> None:
-        self.sent += len(out.sent)
-        self.retried += len(out.retry)
-        self.failed += len(out.failed)
-        self.missed += len(out.missed)
-        self.cancelled += len(out.cancelled)
+    def add(self, tally: Tally) -> None:
+        self.sent += tally.sent
+        self.retried += tally.retried
+        self.failed += tally.failed
+        self.missed += tally.missed
+        self.cancelled += tally.cancelled
 
 
 class Scheduler:
@@ -115,6 +119,7 @@ class Scheduler:
         max_attempts: int = policy.MAX_ATTEMPTS,
         cache_renders: bool = True,
         owner: str | None = None,
+        host: str | None = None,
     ) -> None:
         self.services = services
         self.outlets: dict[str, Outlet] = dict(outlets or {})
@@ -124,8 +129,11 @@ class Scheduler:
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
         self.cache_renders = cache_renders
-        #: Names this worker on the rows it claims; unique per instance.
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        #: Names this worker on the rows it claims (unique per instance) and says where
+        #: it runs, so a restart on the same host can take back what it held.
+        self.identity = Identity.of_this_process(owner, host)
+        self.owner = self.identity.owner
+        self._heartbeat: Heartbeat | None = None
         self._lock = asyncio.Lock()
         #: Serialises this process's write transactions on SQLite (one writer at a time
         #: anyway), so a writer waits here instead of in SQLite's sleeping busy handler.
@@ -219,6 +227,11 @@ class Scheduler:
         if aps is not None:
             aps.shutdown(wait=False)
             await asyncio.sleep(0)  # APScheduler shuts down on the loop's next turn
+        if self._heartbeat is not None:
+            try:
+                await self._heartbeat.end()
+            except Exception:
+                log.exception("could not remove this worker's heartbeat; it lapses by itself")
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
@@ -248,6 +261,7 @@ class Scheduler:
             now = self.services.clock.now()
             report = TickReport(now=now)
             report.resumed = await self._resume(now)
+            heartbeat = self.heartbeat
             cache = RenderCache(self.services, self.render, enabled=self.cache_renders)
             dispatcher = Dispatcher(
                 self.services,
@@ -260,13 +274,11 @@ class Scheduler:
                 max_in_flight=self.max_in_flight,
                 max_attempts=self.max_attempts,
             )
-            with _collector_paused():
-                await self._fan_out(now, report, dispatcher)
-            await self._run_hooks(now)
-            if self.outlets:
-                while jobs := await self._claim(now):
-                    report.claimed += len(jobs)
-                    report.add(await dispatcher.deliver(jobs, now))
+            # The heartbeat holds everything this tick claims, sending or queued.
+            async with heartbeat.kept():
+                await heartbeat.take_back()
+                await self._deliver(now, report, dispatcher)
+            report.add(dispatcher.recorder.tally)
             report.handed_over_s = perf_counter() - started
             # Receipts are written only by sends; a scheduler's first tick also folds
             # any left by a process that died before its fold.
@@ -294,6 +306,44 @@ class Scheduler:
             if not chunk or chunk < limit:
                 return folded
 
+    @property
+    def heartbeat(self) -> Heartbeat:
+        """This worker's heartbeat (``schedules.heartbeat``): ``beat_at`` is its last
+        beat, for a readiness check. Made on first use, after the first tick has
+        chosen how this process writes."""
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(
+                self.identity,
+                writer=self.writer,
+                writing=self._writing,
+                clock=self.services.clock,
+                lease=self.lease,
+            )
+        return self._heartbeat
+
+    async def _deliver(self, now: datetime, report: TickReport, dispatcher: Dispatcher) -> None:
+        """Steps 2-4, with the dispatcher's recorder writing outcomes as they come. If
+        they fail midway, what this worker still holds goes back to ``pending`` (after
+        the last outcomes are written), since no other worker takes a live one's rows."""
+        recorder = dispatcher.recorder
+        recorder.start()
+        done = False
+        try:
+            await self._fan_out(now, report, dispatcher)
+            await self._run_hooks(now)
+            if self.outlets:
+                while jobs := await self._claim(now):
+                    report.claimed += len(jobs)
+                    await dispatcher.deliver(jobs, now)
+            done = True
+        finally:
+            try:
+                await recorder.close()
+            finally:
+                if not done:
+                    with contextlib.suppress(Exception):
+                        await self.heartbeat.release_own("released: its tick failed")
+
     async def _fan_out(self, now: datetime, report: TickReport, dispatcher: Dispatcher) -> None:
         """Steps 2 and 4 for routines, as a pipeline: read a page of due routines,
         write its rows, send them.
@@ -306,6 +356,10 @@ class Scheduler:
         nothing else runs inside its transactions. On PostgreSQL, where workers may
         share the database, each page is read inside the materialise lock instead, so
         that workers take turns at pages rather than all reading the same one.
+
+        The stages pause the garbage collector while they work on the database or
+        render (``schedules.collector``), never while they wait on a queue or the
+        platform.
         """
         pages: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=1)
         chunks: asyncio.Queue[list[Fresh] | None] = asyncio.Queue(maxsize=1)
@@ -321,7 +375,10 @@ class Scheduler:
             after: tuple[datetime, int] | None = None
             limit = first
             while True:
-                page = await read_due(self.store, now=now, plans=plans, limit=limit, after=after)
+                with collector.paused():
+                    page = await read_due(
+                        self.store, now=now, plans=plans, limit=limit, after=after
+                    )
                 await pages.put(page)
                 if page.seen < limit:
                     break
@@ -340,14 +397,15 @@ class Scheduler:
                 page = await pages.get() if self._read_ahead else None
                 if self._read_ahead and page is None:
                     break
-                page, chunk = await write_due(
-                    self.writer,
-                    page,
-                    now=now,
-                    claim=claim,
-                    writing=self._writing,
-                    read=read_locked,
-                )
+                with collector.paused():
+                    page, chunk = await write_due(
+                        self.writer,
+                        page,
+                        now=now,
+                        claim=claim,
+                        writing=self._writing,
+                        read=read_locked,
+                    )
                 report.created += chunk.created
                 report.missed += chunk.missed
                 report.skipped += chunk.skipped
@@ -363,14 +421,16 @@ class Scheduler:
 
         async def look_up() -> None:
             while (fresh := await chunks.get()) is not None:
-                await addressed.put((fresh, await dispatcher.look_up(fresh)))
+                with collector.paused():
+                    addresses = await dispatcher.look_up(fresh)
+                await addressed.put((fresh, addresses))
             await addressed.put(None)
 
         async def send() -> None:
             while (item := await addressed.get()) is not None:
                 fresh, addresses = item
                 report.claimed += sum(len(part.rows) for part in fresh)
-                report.add(await dispatcher.send_fresh(fresh, addresses, now))
+                await dispatcher.send_fresh(fresh, addresses, now)
 
         try:
             async with asyncio.TaskGroup() as group:
@@ -480,26 +540,6 @@ class Scheduler:
         }
         async with self.store.session() as s:
             return await outbox.insert_delivery(await s.connection(), values)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of a fan-out.
-
-    A fan-out allocates hundreds of thousands of lists and tuples (rows, targets,
-    outcomes) that hold no cycles and are freed by reference counting; while they are
-    alive, every collection the allocations trigger walks them again, about 6 % of a
-    100,000-member tick (measured, alternating runs). Cycles made meanwhile wait for
-    the next collection after the fan-out.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _zone(name: str) -> ZoneInfo:

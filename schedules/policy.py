@@ -32,9 +32,17 @@ GRACE: dict[str, timedelta] = {
 #: Kinds that are not a routine's prompt (nudges, digests): useful for about a day.
 DEFAULT_GRACE = timedelta(days=1)
 
-#: How long a claim holds a row; the engine renews it while a batch is still sending,
+#: How long a claim holds a row without its worker: each worker beats its heartbeat row
+#: every quarter of this while it ticks, and another worker takes a claimed row only once
+#: the row's lease has run out and its owner has stopped beating (``schedules.heartbeat``),
 #: so only a dead worker's rows ever expire.
 LEASE = timedelta(minutes=2)
+
+#: Outcomes (sends as receipts, DM channels opened, retries) are written at least this
+#: often while a tick sends, and as soon as ``FLUSH_SENDS`` sends are waiting: a crash
+#: re-sends at most about a second of sends (``schedules.dispatch.Recorder``).
+FLUSH_EVERY_S = 1.0
+FLUSH_SENDS = 500
 
 #: Send attempts (claims) before a row is given up as ``failed``. Claims count, not only
 #: errors, so a row that crashes its worker every time cannot loop forever.

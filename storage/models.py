@@ -233,6 +233,27 @@ class DeliveryReceipt(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(120))
 
 
+class Worker(Base):
+    """A scheduler process's heartbeat: who holds claimed outbox rows, and until when.
+
+    A claimed row stays with its ``lease_owner`` while that worker's ``alive_until`` is
+    ahead, however long the row waits in its queues (a fan-out at a platform's pace
+    holds thousands of rows for minutes); rows are renewed by renewing this one row.
+    ``host`` and ``pid`` let a process restarted on the same machine tell that an
+    earlier worker there is gone (its pid no longer runs) and take its rows back at
+    once instead of waiting out its heartbeat (``schedules.heartbeat``).
+    """
+
+    __tablename__ = "worker"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    alive_until: Mapped[datetime]
+
+
 class CheckIn(Base):
     """A member's answer to one period's routine; answering again updates it."""
 

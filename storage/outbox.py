@@ -57,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
 
-from storage.models import Delivery, DeliveryReceipt, Member, Routine, Workspace
+from storage.models import Delivery, DeliveryReceipt, Member, Routine, Worker, Workspace
 from storage.types import UTCDateTime
 
 R = cast(Table, Routine.__table__)
@@ -65,6 +65,7 @@ D = cast(Table, Delivery.__table__)
 M = cast(Table, Member.__table__)
 W = cast(Table, Workspace.__table__)
 RECEIPT = cast(Table, DeliveryReceipt.__table__)
+WORKER = cast(Table, Worker.__table__)
 
 _ROUTINE_MEMBERS = R.join(M, M.c.id == R.c.member_id).join(W, W.c.id == M.c.workspace_id)
 #: A member the outbox may write to: not paused, reachable, workspace still installed.
@@ -477,8 +478,8 @@ async def claim(
     conn: AsyncConnection, claim: Claim, *, now: datetime, limit: int
 ) -> list[Row[Any]]:
     """Claim up to ``limit`` rows for workspaces on ``claim.platforms``: first rows whose
-    lease expired (a worker died), then pending rows oldest first. Each claim counts as
-    an attempt.
+    lease expired and whose owner's heartbeat (``worker``) has stopped, then pending
+    rows oldest first. Each claim counts as an attempt.
 
     Two statements rather than one with ``OR``: each then walks its partial index
     (``ix_delivery_leased``, ``ix_delivery_pending``) in order instead of sorting every
@@ -489,7 +490,13 @@ async def claim(
     on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(claim.platforms)))
     # A row with a receipt was sent; its lease may have run out before the fold.
     receipted = select(RECEIPT.c.delivery_id).where(RECEIPT.c.delivery_id == D.c.id).exists()
-    expired = and_(IS_CLAIMED, D.c.lease_until < now, ~receipted)
+    # A row whose owner still beats is held, however long it has waited in its queues.
+    owner_alive = (
+        select(WORKER.c.owner)
+        .where(WORKER.c.owner == D.c.lease_owner, WORKER.c.alive_until > now)
+        .exists()
+    )
+    expired = and_(IS_CLAIMED, D.c.lease_until < now, ~receipted, ~owner_alive)
     pending = and_(IS_PENDING, D.c.not_before <= now)
     claimed: list[Row[Any]] = []
     for condition, order in ((expired, D.c.lease_until), (pending, D.c.not_before)):
@@ -671,18 +678,66 @@ def cache_dm_channels(conn: Connection, channels: Mapping[int, str]) -> None:
         )
 
 
-async def extend_lease(
-    conn: AsyncConnection, ids: Sequence[int], *, owner: str, lease_until: datetime
+# --- workers: the heartbeat that holds a worker's claims ----------------------------
+
+
+def beat(
+    conn: Connection, *, owner: str, host: str, pid: int, now: datetime, alive_until: datetime
 ) -> None:
-    await conn.execute(
-        update(D)
-        .where(
-            id_in(D.c.id, ids, conn.dialect.name),
-            D.c.status == "claimed",
-            D.c.lease_owner == owner,
-        )
-        .values(lease_until=lease_until)
+    """Say that ``owner`` lives until ``alive_until``: every row it has claimed is held
+    until then (:func:`claim` leaves them alone), however long they wait."""
+    insert = dialect_insert(conn, WORKER).values(
+        owner=owner, host=host, pid=pid, started_at=now, beat_at=now, alive_until=alive_until
     )
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[WORKER.c.owner],
+            set_={"beat_at": now, "alive_until": alive_until, "host": host, "pid": pid},
+        )
+    )
+
+
+def workers(conn: Connection, *, host: str | None = None) -> list[Row[Any]]:
+    """Every worker row (``owner, host, pid, started_at, beat_at, alive_until``), or
+    those on ``host``: what an operator's readiness check or a restarted worker reads."""
+    query = select(
+        WORKER.c.owner,
+        WORKER.c.host,
+        WORKER.c.pid,
+        WORKER.c.started_at,
+        WORKER.c.beat_at,
+        WORKER.c.alive_until,
+    ).order_by(WORKER.c.owner)
+    if host is not None:
+        query = query.where(WORKER.c.host == host)
+    return list(conn.execute(query).all())
+
+
+def release(conn: Connection, owners: Sequence[str], *, now: datetime, reason: str) -> int:
+    """Put back to ``pending`` (due now) the rows ``owners`` hold that have no receipt:
+    a dead worker's, taken back at once instead of waiting out its heartbeat, or a
+    worker's own after a tick failed midway. Rows with a receipt were sent; they stay
+    for the fold. The claim they had already counted as an attempt. Returns how many."""
+    if not owners:
+        return 0
+    receipted = select(RECEIPT.c.delivery_id).where(RECEIPT.c.delivery_id == D.c.id).exists()
+    result = conn.execute(
+        update(D)
+        .where(IS_CLAIMED, D.c.lease_owner.in_(list(owners)), ~receipted)
+        .values(
+            status="pending",
+            not_before=now,
+            lease_owner=None,
+            lease_until=None,
+            last_error=reason[:300],
+        )
+    )
+    return max(result.rowcount or 0, 0)
+
+
+def forget_workers(conn: Connection, owners: Sequence[str]) -> None:
+    if owners:
+        conn.execute(WORKER.delete().where(WORKER.c.owner.in_(list(owners))))
 
 
 # --- scheduling hints and single rows ---------------------------------------------------

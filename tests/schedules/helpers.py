@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.context import Services
 from bot.delivery import Sent, Target
 from bot.reply import Reply
 from schedules.routines import ensure_routines
-from storage.models import Delivery, Member, Routine
+from storage.models import Delivery, Member, Routine, Workspace
 from storage.repo import MemberKey
 
 #: A Monday; UTC members' defaults fall due at 09:00 (daily), 10:00 (monthly, the 1st)
@@ -75,6 +75,51 @@ async def add_member(
     )
     await ensure_routines(services.store, member, now=now)
     return member
+
+
+async def add_members(
+    services: Services, count: int, *, due: str = "2027-03-01T09:00"
+) -> list[Member]:
+    """``count`` UTC members of one console workspace, each with only a daily routine
+    due at ``due`` and no DM channel yet: a fan-out, written in bulk."""
+    when = at(due)
+    async with services.store.session() as s:
+        workspace = await s.scalar(
+            insert(Workspace)
+            .values(platform="console", external_id="WB", created_at=when)
+            .returning(Workspace.id)
+        )
+        made = list(
+            await s.scalars(
+                insert(Member).returning(Member),
+                [
+                    {
+                        "workspace_id": workspace,
+                        "external_user": f"U{i}",
+                        "timezone": "UTC",
+                        "language": "en",
+                        "created_at": when,
+                    }
+                    for i in range(count)
+                ],
+            )
+        )
+        await s.execute(
+            insert(Routine),
+            [
+                {
+                    "member_id": m.id,
+                    "cadence": "daily",
+                    "hour": when.hour,
+                    "minute": when.minute,
+                    "weekdays_only": False,
+                    "enabled": True,
+                    "next_due_at": when,
+                }
+                for m in made
+            ],
+        )
+        return made
 
 
 async def rows(services: Services, member_id: int | None = None) -> list[Delivery]:

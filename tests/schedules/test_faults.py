@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 
 from bot.context import Services
 from storage.models import DeliveryReceipt
-from tests.schedules.helpers import Workers, add_member, at, rows
+from tests.schedules.helpers import Workers, add_member, add_members, at, rows
 
 
 async def test_crash_after_claim_is_sent_once_when_the_lease_expires(
     services: Services, workers: Workers
 ) -> None:
+    """Seen from another machine, a dead worker's rows are free once its heartbeat and
+    their lease have run out (2 min), not before."""
     for i in range(3):
         await add_member(services, f"U{i}")
     first = await workers.start("2027-03-01T09:00", "--mode", "hang-before-send")
@@ -27,10 +29,10 @@ async def test_crash_after_claim_is_sent_once_when_the_lease_expires(
     assert [(r.status, r.attempts) for r in claimed] == [("claimed", 1)] * 3
     assert workers.lines("sent") == []
 
-    early = await workers.run("2027-03-01T09:01:59")  # the lease (2 min) still holds
+    early = await workers.run("2027-03-01T09:01:59", "--host", "elsewhere")
     assert early["claimed"] == 0 and workers.lines("sent") == []
 
-    late = await workers.run("2027-03-01T09:02:01")
+    late = await workers.run("2027-03-01T09:02:01", "--host", "elsewhere")
     assert late["sent"] == 3
     assert sorted(workers.lines("sent")) == [
         (f"U{i}", "prompt:daily", "2027-03-01") for i in range(3)
@@ -38,6 +40,54 @@ async def test_crash_after_claim_is_sent_once_when_the_lease_expires(
     done = [r for r in await rows(services) if r.kind == "prompt:daily"]
     assert [(r.status, r.attempts) for r in done] == [("sent", 2)] * 3
     assert all(r.sent_at == at("2027-03-01T09:02:01") for r in done)
+
+
+async def test_a_restarted_worker_takes_back_its_claims_at_once(
+    services: Services, workers: Workers
+) -> None:
+    """On the same machine the dead worker's pid no longer runs: a worker started there
+    a second later sends its rows at once, without waiting out the lease."""
+    for i in range(3):
+        await add_member(services, f"U{i}")
+    first = await workers.start("2027-03-01T09:00", "--mode", "hang-before-send")
+    await workers.kill_when(first, "claimed", 3)
+
+    restarted = await workers.run("2027-03-01T09:00:01")
+    assert restarted["sent"] == 3
+    done = [r for r in await rows(services) if r.kind == "prompt:daily"]
+    assert [(r.status, r.attempts) for r in done] == [("sent", 2)] * 3
+
+
+#: A paced fan-out killed midway: 1,000 members without a DM channel yet (each prompt
+#: is two requests: open the channel, send), 400 requests a second, so 200 prompts/s.
+CRASH_MEMBERS = 1000
+PROMPTS_PER_S = 200
+IN_FLIGHT = 8
+
+
+async def test_a_crash_mid_fan_out_duplicates_at_most_about_a_second_of_sends(
+    services: Services, workers: Workers
+) -> None:
+    """Outcomes are written at least every second, so a SIGKILL 600 prompts into a
+    fan-out (3 s, inside one 1,000-row chunk) re-sends about a second's worth, not the
+    chunk; DM channels opened before the last write are not opened again. The
+    restarted worker (same machine, same instant) sends the rest at once."""
+    members = await add_members(services, CRASH_MEMBERS)
+    paced = ("--pace", str(2 * PROMPTS_PER_S), "--in-flight", str(IN_FLIGHT))
+    first = await workers.start("2027-03-01T09:00", *paced)
+    await workers.kill_when(first, "sent", 600)
+    before = len(workers.lines("sent"))
+
+    await workers.run("2027-03-01T09:00", "--run", "drain", *paced)
+    sent = Counter(user for user, kind, _ in workers.lines("sent") if kind == "prompt:daily")
+    assert set(sent) == {m.external_user for m in members}  # none lost
+    duplicates = sum(n - 1 for n in sent.values())
+    opened_twice = sum(n - 1 for n in Counter(u for u, *_ in workers.lines("open")).values())
+    bound = PROMPTS_PER_S + IN_FLIGHT  # a second of sends, and those in flight
+    assert duplicates <= bound < before, (duplicates, before)
+    assert opened_twice <= bound, opened_twice
+    daily = [r for r in await rows(services) if r.kind == "prompt:daily"]
+    assert {r.status for r in daily} == {"sent"} and len(daily) == CRASH_MEMBERS
 
 
 async def test_crash_after_send_before_record_duplicates_at_most_once(

@@ -4,7 +4,11 @@
 
 The outlet stands for the platform: it appends one line per message it accepts to
 ``--out`` (``sent <pid> <target> <kind> <period>``, written with O_APPEND so several
-processes can share the file). ``--mode`` chooses where the process stops:
+processes can share the file; a write survives the SIGKILL of its writer). A target
+without a cached DM channel first opens one (an ``open`` line, and the channel id comes
+back with the send, as on Discord). ``--pace R`` spaces this process's requests (each
+open and each send) ``1/R`` seconds apart, like a platform's rate limit.
+``--mode`` chooses where the process stops:
 
 * ``normal``: sends and returns.
 * ``hang-before-send``: writes ``claimed …`` and blocks forever, before the platform has
@@ -18,7 +22,11 @@ processes can share the file). ``--mode`` chooses where the process stops:
 ``serve`` starts the APScheduler job and runs until killed. ``--ready FILE`` writes
 ``ready`` once started and waits for ``--go FILE`` to exist before the first tick, so
 two workers can be released together. The clock is simulated and fixed at ``--now``:
-the tests move time between processes, not inside them.
+the tests move time between processes, not inside them; with ``--epoch T`` it runs
+instead, ``--now`` at the wall-clock instant T (seconds since 1970, shared by every
+process of a test), for tests where leases must run out while a worker sends.
+``--host`` names the machine the worker says it runs on (another host cannot tell
+whether its pid still runs).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.clock import SimClock
+from bot.clock import Clock, SimClock
 from bot.content import load_library
 from bot.context import Services
 from bot.delivery import Sent, Target
@@ -52,36 +60,66 @@ def engine_for(url: str) -> Any:
     return create_engine(url)
 
 
+class RunningClock:
+    """``start`` at the wall-clock instant ``epoch``, moving with the wall clock."""
+
+    def __init__(self, start: datetime, epoch: float) -> None:
+        self.start = start
+        self.epoch = epoch
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.time() - self.epoch)
+
+
+class Pace:
+    """Requests start ``1 / rate`` seconds apart (a platform's rate limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = 0.0
+
+    async def take(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        slot = max(self.next, now)
+        self.next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class FileOutlet:
     platform = "console"
 
-    def __init__(self, out: Path, mode: str, delay: float) -> None:
+    def __init__(self, out: Path, mode: str, delay: float, pace: float = 0.0) -> None:
         self.out = out
         self.mode = mode
         self.delay = delay
+        self.pace = Pace(pace)
         self.count = 0
+        self.fd = os.open(self.out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def _line(self, word: str, target: Target, replies: Sequence[Reply]) -> None:
         kind, period = replies[0].text.split(" ", 1)
-        line = f"{word} {os.getpid()} {target.user} {kind} {period}\n".encode()
-        fd = os.open(self.out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.write(self.fd, f"{word} {os.getpid()} {target.user} {kind} {period}\n".encode())
 
     async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
         if self.mode == "hang-before-send":
             self._line("claimed", target, replies)
             await asyncio.Event().wait()
+        dm_channel = target.dm_channel
+        if dm_channel is None:
+            await self.pace.take()
+            self._line("open", target, replies)
+            dm_channel = f"D{target.user}"
+        await self.pace.take()
         if self.delay:
             await asyncio.sleep(self.delay)
         self._line("sent", target, replies)
         if self.mode == "hang-after-send":
             await asyncio.Event().wait()
         self.count += 1
-        return Sent(message_id=f"{os.getpid()}-{self.count}")
+        return Sent(message_id=f"{os.getpid()}-{self.count}", dm_channel=dm_channel)
 
 
 def hang_before_fold(out: Path) -> Callable[[Any], None]:
@@ -104,24 +142,25 @@ async def plain(services: Services, delivery: Any, member: Any) -> list[Reply]:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     engine = engine_for(args.db)
     now = datetime.fromisoformat(args.now).replace(tzinfo=UTC)
-    services = Services(
-        store=Store(sessionmaker(engine)), content=load_library(), clock=SimClock(now)
-    )
+    clock: Clock = SimClock(now) if args.epoch is None else RunningClock(now, args.epoch)
+    services = Services(store=Store(sessionmaker(engine)), content=load_library(), clock=clock)
     if args.mode == "hang-before-fold":
         outbox.fold_receipts = hang_before_fold(Path(args.out))
+    extra = {"host": args.host} if args.host else {}
     scheduler = Scheduler(
         services,
-        outlets={"console": FileOutlet(Path(args.out), args.mode, args.delay)},
+        outlets={"console": FileOutlet(Path(args.out), args.mode, args.delay, args.pace)},
         render=plain,
         batch_size=args.batch,
         max_in_flight=args.in_flight,
         lease=timedelta(seconds=args.lease),
+        **extra,
     )
     if args.ready:
         Path(args.ready).write_text("ready")
         while not Path(args.go).exists():
             await asyncio.sleep(0.01)
-    totals = TickReport(now=now)
+    totals = TickReport(now=clock.now())
     try:
         if args.run == "serve":
             scheduler.start(interval_s=0.1)
@@ -158,6 +197,9 @@ if __name__ == "__main__":
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--lease", type=float, default=120.0)
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--pace", type=float, default=0.0)
+    parser.add_argument("--epoch", type=float)
+    parser.add_argument("--host")
     parser.add_argument("--ready")
     parser.add_argument("--go")
     print(json.dumps(asyncio.run(main(parser.parse_args()))), flush=True)
