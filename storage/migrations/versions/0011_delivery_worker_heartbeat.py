@@ -1,7 +1,7 @@
 """outbox: worker, the heartbeat row that keeps a worker's claims while it lives
 
-Revision ID: 0009_delivery_worker_heartbeat
-Revises: 0008_delivery_receipts
+Revision ID: 0011_delivery_worker_heartbeat
+Revises: 0010_growth_plans
 
 See ``storage.models.Worker`` and ``schedules.heartbeat``: a claimed row is held as
 long as its owner's heartbeat is, so a worker sending at a platform's pace never loses
@@ -14,8 +14,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision = "0009_delivery_worker_heartbeat"
-down_revision = "0008_delivery_receipts"
+revision = "0011_delivery_worker_heartbeat"
+down_revision = "0010_growth_plans"
 branch_labels = None
 depends_on = None
 
