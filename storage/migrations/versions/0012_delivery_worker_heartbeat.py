@@ -1,7 +1,7 @@
 """outbox: worker, the heartbeat row that keeps a worker's claims while it lives
 
-Revision ID: 0011_delivery_worker_heartbeat
-Revises: 0010_growth_plans
+Revision ID: 0012_delivery_worker_heartbeat
+Revises: 0011_pgperf_outbox_fk
 
 See ``storage.models.Worker`` and ``schedules.heartbeat``: a claimed row is held as
 long as its owner's heartbeat is, so a worker sending at a platform's pace never loses
@@ -14,8 +14,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision = "0011_delivery_worker_heartbeat"
-down_revision = "0010_growth_plans"
+revision = "0012_delivery_worker_heartbeat"
+down_revision = "0011_pgperf_outbox_fk"
 branch_labels = None
 depends_on = None
 
