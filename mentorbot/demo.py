@@ -33,16 +33,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from adapters.console.adapter import RULE, render
 from bot.clock import SimClock
 from bot.delivery import Sent, Target
 from bot.events import Action, Actor, Command, FormSubmit
 from bot.features.goals import REVIEW_ACTION
 from bot.features.pairs import MET_ACTION
+from bot.markup import to_plain
 from bot.mentor import Mentor
 from bot.prompts import ACTIVITIES, ANSWER_ACTION, LATER_ACTION, answer_value
 from bot.reply import Reply
@@ -52,6 +55,14 @@ from mentorbot.simulation import run_until
 from schedules.engine import Scheduler, TickReport
 
 WORKSPACE = "demo-team"
+#: What each chart draws, by the kind in its file name (``bot/charts.py``).
+CHARTS = {
+    "team": (
+        "the team's learning minutes per ISO week, stacked into projects / learning from"
+        " others / courses and reading, and the month's share of minutes against 70/20/10"
+    ),
+    "calendar": "this member's check-ins over the last 12 weeks, one square a day",
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ def team(start: datetime) -> list[Persona]:
                 (at(1, 8), "/mentor team channel #ml-team"),
                 (at(1, 9), "/mentor team pairs every 2w"),
                 (at(2, 8), demo_growth.GOAL_PLAN),
+                (at(19, 9), "/mentor log projects 1 churn model behind an API"),
             ),
             statuses=((at(15, 12), at(17, 20), "Vacationing", ":palm_tree:"),),
             notes=(
@@ -106,7 +118,7 @@ def team(start: datetime) -> list[Persona]:
             user="binh",
             zone="Asia/Ho_Chi_Minh",
             language="vi",
-            setup=("/mentor schedule daily everyday 08:30",),
+            setup=("/mentor set tz Sài Gòn", "/mentor schedule daily everyday 08:30"),
             habits=(0.2, 0.1, 0.4, 0.3, 0.0),
             snoozes=0.2,
         ),
@@ -200,6 +212,7 @@ class Demo:
         self.outlet = DemoOutlet(clock, statuses={p.user: p.statuses for p in personas})
         self.scheduler = Scheduler(mentor.services, outlets={"console": self.outlet})
         self.tally = Tally()
+        self.reviewed: set[tuple[str, str]] = set()
 
     def actor(self, persona: Persona) -> Actor:
         return Actor(
@@ -242,9 +255,15 @@ class Demo:
             if persona is None:  # a channel post (the team digest): show it whole
                 where = f"{item.target.channel}"
                 self.out.write(f"{item.at:%Y-%m-%d %H:%M}Z  {where:<41} 📣 {headline}\n")
-                for reply in item.replies:
-                    for text in reply.plain_text().splitlines():
-                        self.out.write(f"{'':20}│ {text}\n")
+                for index, reply in enumerate(item.replies):
+                    # As the console prints it (markup rendered); the headline is above,
+                    # and each chart is named with what it draws instead of a bare path.
+                    shown = replace(reply, title="" if index == 0 else reply.title, files=())
+                    for text in render(shown).splitlines():
+                        if text.strip() and text != RULE:
+                            self.out.write(f"{'':20}│ {text}\n")
+                    for path in reply.files:
+                        self.out.write(f"{'':20}│ {chart_line(path)}\n")
                 continue
             self.line(persona, item.at, f"📬 {headline}")
             if (first.title or "").startswith("🤝"):
@@ -292,7 +311,8 @@ class Demo:
         self.tally.answered += 1
         detail = ""
         writes_note = bool(persona.notes) and cadence == "weekly"
-        if choice != "skipped" and (writes_note or rng.random() < 0.3):
+        # Most answers carry minutes: 70/20/10 is a split of time (``checkin.Mix``).
+        if choice != "skipped" and (writes_note or rng.random() < 0.85):
             minutes = rng.choice((15, 30, 45, 60, 90))
             note, share = "", "no"
             if writes_note:
@@ -322,6 +342,9 @@ class Demo:
     async def review(self, persona: Persona, period: str) -> None:
         """The monthly prompt carries the review: the scripted member clicks it and fills
         in the form it opens (which works out the month being reviewed)."""
+        if (persona.user, period) in self.reviewed:
+            return  # a snoozed monthly prompt comes back; the month is reviewed once
+        self.reviewed.add((persona.user, period))
         actor = self.actor(persona)
         opened = await self.mentor.handle(
             Action(actor=actor, action_id=REVIEW_ACTION, value=period)
@@ -381,13 +404,22 @@ class Demo:
                 self.out.write(f"      {text}\n")
             for text in demo_growth.saved_lines(replies):
                 self.out.write(f"      {text}\n")
+            for path in (p for reply in replies for p in reply.files):
+                self.out.write(f"      {chart_line(path)}\n")
         self.out.write("\n")
         for user in ("ana", "dev"):
             await demo_growth.packet(self, self.personas[user])
 
 
+def chart_line(path: str) -> str:
+    """Where a chart went and what it draws."""
+    kind = Path(path).name.split("-", 1)[0]
+    return f"📊 chart saved to {path}: {CHARTS.get(kind, 'a chart')}"
+
+
 def first_line(reply: Reply) -> str:
-    lines = (reply.text or reply.title or "").splitlines()
+    """A reply's first line as the console shows it (markup rendered)."""
+    lines = to_plain(reply.text or reply.title or "").splitlines()
     return lines[0] if lines else ""
 
 

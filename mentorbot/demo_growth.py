@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.events import Action, Command, FormSubmit
 from bot.features.plans import MAKE_ACTION, OUTCOME_ACTION
+from bot.markup import to_plain
 from bot.reply import Button, Reply
 
 if TYPE_CHECKING:
@@ -115,5 +116,6 @@ async def packet(demo: Demo, persona: Persona) -> None:
 
 
 def first_line(reply: Reply) -> str:
-    lines = (reply.text or reply.title or "").splitlines()
+    """A reply's first line as the console shows it (markup rendered)."""
+    lines = to_plain(reply.text or reply.title or "").splitlines()
     return lines[0] if lines else ""

@@ -206,8 +206,13 @@ async def build_digest(
     digest.leaders = leaders[:MAX_LEADERS]
     notes = [r for r in rows if r.shared and r.note and r.member_id in visible and r.note.strip()]
     notes.sort(key=lambda r: r.answered_at or datetime.min.replace(tzinfo=UTC))
+    # The same note shared in two check-ins is one learning: listed once, at its latest.
+    latest: dict[tuple[int, str], CheckIn] = {}
+    for r in notes:
+        latest.pop((r.member_id, _short(r.note or "")), None)
+        latest[(r.member_id, _short(r.note or ""))] = r
     digest.shared = [
-        (display(pack, by_id[r.member_id]), _short(r.note or "")) for r in notes[-MAX_SHARED:]
+        (display(pack, by_id[member_id]), note) for member_id, note in list(latest)[-MAX_SHARED:]
     ]
     return digest
 

@@ -165,7 +165,7 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     # Issue 16: learning pairs every two weeks from Monday 2027-03-08, 10:00 Berlin; dev
     # (Kolkata) shares no hours with carla (New York), so waits and goes first next time.
     assert "2027-03-08 09:00Z  ana   Mon 10:00 Europe/Berlin     📬 🤝 Your learning pair" in out
-    assert "This round *ana* (Senior Engineer, ML engineer) mentors you." in out
+    assert "This round ana (Senior Engineer, ML engineer) mentors you." in out
     assert "2027-03-22 09:00Z  dev   Mon 14:30 Asia/Kolkata      📬 🤝 Your learning pair" in out
     assert "📬 🤝 Did you meet?" in out and "↳ Yes, an hour or more" in out
     assert "Meetings in all: 2" in out
@@ -175,9 +175,9 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     assert "2 held while away" in out
     # Issue 16: an if-then plan for Ana's goal names Friday, so it is checked that Friday
     # at 17:00 Berlin; Binh plans from a nudge in Vietnamese; saved streaks; the packet.
-    assert "↳ 📝 ✅ Plan saved: *When the Friday demo ends, I will write down" in out
+    assert "↳ 📝 ✅ Plan saved: When the Friday demo ends, I will write down" in out
     assert "2027-03-05 16:00Z  ana   Fri 17:00 Europe/Berlin     📬 📝 Your if-then plan" in out
-    assert "↳ 📝 ✅ Đã lưu kế hoạch: *Khi mình xem xong một video hướng dẫn" in out
+    assert "↳ 📝 ✅ Đã lưu kế hoạch: Khi mình xem xong một video hướng dẫn" in out
     assert "📬 📝 Kế hoạch nếu-thì của bạn" in out
     assert "1 plan made: 1 happened" in out
     assert "🛟 Your daily streak was saved on" in out
@@ -185,6 +185,23 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     assert "ana   /mentor packet  →  mentorbot-packet-staff-2027-04-02.md" in out
     assert "│ # Promotion evidence packet: Mid-level Engineer" in out
     assert "│ ✓ " in out and "│ ✗ " in out
+    # Issue 14: the digest reads as the console prints it, once, with its chart named.
+    digest = out.split("📣 📬 Team digest · March 2027\n", 1)[1].split("\n2027-04-01 08:00Z", 1)[0]
+    assert "Team digest" not in digest  # the title is the headline, not repeated
+    assert "*" not in digest and "`" not in digest
+    assert "minutes logged (target 70/20/10)" in digest
+    assert "│ 📊 chart saved to " in digest and "team-" in digest
+    assert "the team's learning minutes per ISO week" in digest
+    assert "Projects shipped (logged with /mentor log projects): 1" in digest
+    notes = [line for line in digest.splitlines() if line.strip().startswith("│ • ")]
+    assert len(notes) == len(set(notes))
+    assert out.count("📊 chart saved to ") == 5  # the digest and four calendars in stats
+    assert "this member's check-ins over the last 12 weeks" in out
+    for member in ("ana", "carla"):
+        reviews = [ln for ln in out.splitlines() if member in ln and "review of 2027-03" in ln]
+        assert len(reviews) == 1, reviews
+    assert " 1 sources" not in out and " 1 activities" not in out
+    assert "`" not in "".join(line for line in out.splitlines() if "↳" in line)
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:

@@ -118,8 +118,9 @@ async def test_a_team_of_five_gets_one_digest_on_the_first_with_only_shared_note
             note={
                 "2027-W10": "Pairing on the eval harness: freeze the test set first",
                 "2027-W11": "private: struggling with my manager",
+                "2027-W12": "Pairing on the eval harness: freeze the test set first",
             }.get(week, ""),
-            share=week == "2027-W10",
+            share=week in ("2027-W10", "2027-W12"),  # the same note twice
         )
         await answer(
             bao,
@@ -177,11 +178,12 @@ async def test_a_team_of_five_gets_one_digest_on_the_first_with_only_shared_note
     assert "Active members: 4/5" in text
     assert "Papers read: 6" in text  # Chi: four weekly "read" answers and two logged
     assert "Posts written: 1" in text
-    assert "Projects shipped: 1" in text
+    assert "Projects shipped (logged with `/mentor log projects`): 1" in text
     assert "*Ana*: 4 weeks in a row" in text and "*Chi*: 4 weeks in a row" in text
     assert "*Eve*: 4 weeks in a row" in text
     # Only notes marked shared, and never an opted-out member's.
     assert "*Ana*: Pairing on the eval harness: freeze the test set first" in text
+    assert text.count("Pairing on the eval harness") == 1  # shared twice, listed once
     assert "*Eve*: Wrote up our RAG eval: baseline first" in text
     assert "struggling with my manager" not in text
     assert "vLLM" not in text and "Bao" not in text
