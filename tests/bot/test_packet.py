@@ -71,8 +71,8 @@ async def test_a_rich_history_fills_the_next_levels_criteria(chat: Chat, clock) 
         assert heading in md
     # Every kind of evidence is read and shown with its date.
     assert (
-        "Evidence read: 1 check-in notes, 3 logged metrics, 1 goals, 1 monthly reviews, "
-        "7 self-assessment answers, 1 if-then plans." in md
+        "Evidence read: check-in notes 1 · logged metrics 3 · goals 1 · monthly reviews 1 · "
+        "self-assessment answers 7 · if-then plans 1." in md
     )
     checkin = "2027-03-01 · Daily check-in (built or deployed something): Deployed the churn"
     assert checkin in md
@@ -98,7 +98,7 @@ async def test_a_member_with_no_history_gets_every_criterion_as_a_gap(chat: Chat
     out = await chat.say("/mentor packet")
     assert "0 of" in out and "Mid-level Engineer" in out
     md = document(chat)
-    assert "Evidence read: 0 check-in notes, 0 logged metrics" in md
+    assert "Evidence read: check-in notes 0 · logged metrics 0" in md
     assert md.count("**No evidence yet.** Next step:") >= 5
     gaps = md.split("## Criteria with no evidence yet, and the next step for each")[1]
     assert gaps.count("→") == md.count("**No evidence yet.**")
@@ -131,7 +131,7 @@ async def test_nothing_of_another_member_leaks(mentor: Mentor, chat: Chat, clock
         "retention team",
     ):
         assert secret not in md.lower() and secret not in out.lower()
-    assert "Evidence read: 0 check-in notes, 0 logged metrics, 0 goals" in md
+    assert "Evidence read: check-in notes 0 · logged metrics 0 · goals 0" in md
 
 
 def test_evidence_matches_by_theme_or_two_shared_words() -> None:
