@@ -13,14 +13,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.clock import Clock, SimClock, SystemClock
 from bot.content import ContentError, load_library
 from bot.context import Services
 from bot.delivery import Target
 from bot.events import Actor
 from bot.mentor import Mentor
-from mentorbot.settings import ConfigError, Settings, load_settings
+from mentorbot.settings import ConfigError, Settings, check_database_url, load_settings
 from mentorbot.simulation import parse_duration, run_until
+from mentorbot.startup import OneLineFormatter, Unreachable, database_where, reason, with_retries
 from storage.db import create_engine, sessionmaker
 from storage.migrate import migrate
 from storage.repo import MemberKey, Store
@@ -36,7 +40,9 @@ async def open_services(
     the way out; with a language model configured, its HTTP session too."""
     from bot.talk.index import index_for
 
-    engine = create_engine(database_url)
+    engine = await open_database(
+        database_url, attempts=settings.mentorbot_start_attempts if settings else 1
+    )
     try:
         await migrate(engine)
         library = load_library()
@@ -60,6 +66,28 @@ async def open_services(
             yield services
     finally:
         await engine.dispose()
+
+
+async def open_database(url: str, *, attempts: int = 1) -> AsyncEngine:
+    """The engine, once a connection opened: an unreachable database is one line
+    (``Unreachable``) saying where, after ``attempts`` tries with a capped backoff."""
+    engine = create_engine(url)
+
+    async def connect() -> None:
+        try:
+            async with asyncio.timeout(10), engine.connect():
+                pass
+        except DBAPIError as exc:  # refused credentials, missing database, …
+            raise ConnectionError(reason(exc.orig or exc)) from None
+
+    try:
+        await with_retries(
+            connect, what="the database", where=database_where(url), attempts=attempts
+        )
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
 
 
 def _timezone(value: str) -> str:
@@ -109,10 +137,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--days", type=int, default=32, help="days to play (default 32: through the 1st's digest)"
     )
-    run = sub.add_parser("run", help="run the configured adapters (the console when none)")
+    run = sub.add_parser(
+        "run", help="run the configured platforms (the console in a terminal when none)"
+    )
     run.add_argument("--db", help="database URL (default: DATABASE_URL)")
+    run.add_argument(
+        "--platforms",
+        help="comma-separated platforms this process must run (slack, discord); "
+        "a missing one fails the start (default: every configured one)",
+    )
     run.add_argument("--slack-mode", choices=("socket", "http"), default=None)
-    run.add_argument("--port", type=int, default=3000)
+    run.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port of /healthz, /readyz, /metrics and Slack HTTP mode "
+        f"(default: PORT, else {DEFAULT_PORT}; 0: any free port)",
+    )
     sub.add_parser("migrate", help="apply database migrations and exit")
     return parser
 
@@ -176,11 +217,21 @@ async def run_console(settings: Settings, args: argparse.Namespace) -> int:
             adapter.directives[":advance"] = advance
             adapter.directives[":now"] = show_now
             return await adapter.listen()
-        scheduler.start()
-        try:
-            return await adapter.listen()
-        finally:
-            await scheduler.stop()
+        async with AsyncExitStack() as stack:
+            port = getattr(args, "serve_port", None)
+            if port is not None:  # ``mentorbot run`` in a terminal: the same server
+                from mentorbot.server import ProcessServer
+
+                server = await stack.enter_async_context(ProcessServer(services, port=port))
+                log.info(
+                    "mentorbot: running on the console; /healthz, /readyz and /metrics on port %s",
+                    server.bound_port,
+                )
+            scheduler.start()
+            try:
+                return await adapter.listen()
+            finally:
+                await scheduler.stop()
 
 
 async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -212,43 +263,55 @@ async def wait_for_signal() -> None:
 
 
 async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
-    """``mentorbot run`` with platform tokens: each configured adapter, and one scheduler
-    sending through their outlets, until a signal (or a platform's fatal error)."""
+    """``mentorbot run`` with platform tokens: each chosen adapter, one scheduler sending
+    through their outlets, and the process's HTTP server, until a signal (or a
+    platform's fatal error)."""
+    from mentorbot.server import ProcessServer
     from schedules.engine import Scheduler
 
+    platforms = platforms_to_run(settings, getattr(args, "platforms", None))
     async with open_services(
-        args.db or settings.database_url, SystemClock(), settings=settings
+        getattr(args, "db", None) or settings.database_url, SystemClock(), settings=settings
     ) as services:
         mentor = Mentor(services)
         scheduler = Scheduler(services)
-        waits: list[asyncio.Task[None]] = []
+        server = ProcessServer(services, port=http_port(settings, args))
+        waits: dict[asyncio.Task[None], str] = {}
+        started: list[str] = []
         async with AsyncExitStack() as stack:
-            if settings.slack_enabled:
+            if "slack" in platforms:
                 from adapters.slack.app import SlackConfig, SlackRuntime
 
+                config = SlackConfig.from_settings(settings, mode=getattr(args, "slack_mode", None))
                 slack = await stack.enter_async_context(
-                    SlackRuntime(
-                        SlackConfig.from_settings(settings, mode=args.slack_mode),
-                        services=services,
-                        mentor=mentor,
-                        port=args.port,
-                    )
+                    SlackRuntime(config, services=services, mentor=mentor, web_app=server.app)
                 )
                 scheduler.add_outlet(slack.outlet)
-            if settings.discord_enabled:
+                started.append(f"Slack ({'Socket Mode' if config.mode == 'socket' else 'HTTP'})")
+            if "discord" in platforms:
                 from adapters.discord.adapter import DiscordAdapter
 
                 discord = await stack.enter_async_context(
                     DiscordAdapter.from_settings(settings, services=services, mentor=mentor)
                 )
                 scheduler.add_outlet(discord.outlet)
-                waits.append(asyncio.create_task(discord.wait_closed()))
-            waits.append(asyncio.create_task(wait_for_signal()))
+                waits[asyncio.create_task(discord.wait_closed())] = "Discord"
+                started.append("Discord")
+            await stack.enter_async_context(server)
+            waits[asyncio.create_task(wait_for_signal())] = ""
             scheduler.start()
+            log.info(
+                "mentorbot: running on %s; /healthz, /readyz and /metrics on port %s",
+                " and ".join(started),
+                server.bound_port,
+            )
             try:
                 done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    task.result()  # a platform connection that failed says why
+                    if (error := task.exception()) is not None:
+                        raise Unreachable(
+                            f"{waits[task]}: the connection ended ({reason(error)})"
+                        ) from None
             finally:
                 await scheduler.stop()
                 for task in waits:
@@ -257,7 +320,7 @@ async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_migrate(settings: Settings) -> int:
-    engine = create_engine(settings.database_url)
+    engine = await open_database(settings.database_url, attempts=settings.mentorbot_start_attempts)
     try:
         await migrate(engine)
     finally:
@@ -266,19 +329,116 @@ async def run_migrate(settings: Settings) -> int:
     return 0
 
 
+#: What to set for each platform, for the line that says one is missing.
+HOW_TO_ENABLE = {
+    "slack": "SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET "
+    "(HTTP mode), or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET",
+    "discord": "DISCORD_TOKEN",
+}
+DEFAULT_PORT = 3000
+
+
+def configured_platforms(settings: Settings) -> list[str]:
+    return [
+        name
+        for name, enabled in (
+            ("slack", settings.slack_enabled),
+            ("discord", settings.discord_enabled),
+        )
+        if enabled
+    ]
+
+
+def platforms_to_run(settings: Settings, requested: str | None) -> list[str]:
+    """``--platforms`` checked against the settings: a process that must run a platform
+    (the Procfile's) fails at start when it is not configured, instead of running
+    without it; without ``--platforms``, every configured one."""
+    configured = configured_platforms(settings)
+    if requested is None:
+        return configured
+    wanted = list(dict.fromkeys(p.strip().lower() for p in requested.split(",") if p.strip()))
+    for name in wanted:
+        if name not in HOW_TO_ENABLE:
+            raise ConfigError(f"--platforms {requested}: {name!r} is not slack or discord")
+        if name not in configured:
+            raise ConfigError(
+                f"--platforms {requested}: {name} is not configured; set {HOW_TO_ENABLE[name]}"
+            )
+    if not wanted:
+        raise ConfigError("--platforms: name slack, discord or both")
+    return wanted
+
+
+def check_platforms(settings: Settings, platforms: Sequence[str], slack_mode: str | None) -> None:
+    """Every platform setting checked before anything is opened or connected."""
+    if "slack" in platforms:
+        from adapters.slack.app import SlackConfig
+
+        SlackConfig.from_settings(settings, mode=slack_mode)
+    if "discord" in platforms:
+        from adapters.discord.client import shard_options
+
+        shard_options(settings.discord_shards)
+
+
+def http_port(settings: Settings, args: argparse.Namespace) -> int:
+    port = getattr(args, "port", None)
+    if port is not None:
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"--port {port}: use a number from 0 to 65535 (0: any free port)")
+        return int(port)
+    return settings.port if settings.port is not None else DEFAULT_PORT
+
+
+#: Warnings the SDKs print at every start that ask nothing of the operator: discord.py's
+#: voice support (unused), and bolt reading SLACK_BOT_TOKEN from the environment next to
+#: the client that already carries it.
+_NOISE = ("voice will NOT be supported", "`token` will be unused")
+
+
+def _not_noise(record: logging.LogRecord) -> bool:
+    return not any(part in str(record.msg) for part in _NOISE)
+
+
+def configure_logging(settings: Settings) -> None:
+    """One line per record on stderr; connection errors folded into their line (a
+    traceback only at LOG_LEVEL=DEBUG), so an outage reads as one line per retry."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        OneLineFormatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            verbose=settings.log_level == "DEBUG",
+        )
+    )
+    handler.addFilter(_not_noise)
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
+    # discord.py's INFO lines (logging in, shard connected) repeat what Mentorbot says.
+    # discord.py's and slack_sdk's INFO lines (logging in, a retry handler found) repeat
+    # what Mentorbot says itself.
+    for name in ("discord", "slack_sdk"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, settings.log_level_number))
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, settings.log_level_number))
+    # APScheduler logs every tick at INFO; the engine logs the ticks that did something.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, settings.log_level_number))
+
+
+NO_PLATFORM = (
+    "no platform to run: set SLACK_BOT_TOKEN (with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) "
+    "or DISCORD_TOKEN; the console needs a terminal (mentorbot console)"
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        logging.getLogger("alembic").setLevel(max(logging.WARNING, settings.log_level_number))
-        # APScheduler logs every tick at INFO; the engine logs the ticks that did something.
-        logging.getLogger("apscheduler").setLevel(max(logging.WARNING, settings.log_level_number))
+        if getattr(args, "db", None):
+            check_database_url(args.db, name="--db")
+        # Every command checks every setting, ``migrate`` too: a release phase then
+        # fails before the deploy instead of the workers after it.
+        check_platforms(settings, configured_platforms(settings), getattr(args, "slack_mode", None))
+        configure_logging(settings)
         load_library()
         command = args.command or "run"
         if command == "migrate":
@@ -288,9 +448,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "console" and args.now is not None and args.clock != "sim":
             parser.error("--now needs --clock sim")
         if command == "run":
-            if settings.discord_enabled or settings.slack_enabled:
+            platforms = platforms_to_run(settings, getattr(args, "platforms", None))
+            port = http_port(settings, args)
+            if platforms:
+                check_platforms(settings, platforms, getattr(args, "slack_mode", None))
                 return asyncio.run(run_platforms(settings, args))
+            if not sys.stdin.isatty():
+                raise ConfigError(NO_PLATFORM)
             args = argparse.Namespace(
+                serve_port=port,
                 db=getattr(args, "db", None),
                 workspace="console",
                 user="you",
@@ -303,6 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ContentError) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
+    except Unreachable as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

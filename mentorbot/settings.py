@@ -8,13 +8,37 @@ from __future__ import annotations
 
 import logging
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ConfigError(Exception):
     """Configuration is missing or contradictory; the message is one printable line."""
+
+
+def database_url_problem(value: str) -> str | None:
+    """What is wrong with a database URL (None: nothing), said as what would be valid."""
+    from storage.db import normalise_url
+
+    try:
+        normalise_url(value)
+    except Exception:
+        return (
+            "not a supported database; use sqlite:///path/to/file.db or "
+            "postgresql://user:password@host:5432/name"
+        )
+    return None
+
+
+def check_database_url(value: str, *, name: str = "DATABASE_URL") -> None:
+    """``--db`` is checked like ``DATABASE_URL``: one line, exit 2."""
+    problem = database_url_problem(value)
+    if problem:
+        raise ConfigError(
+            f"{_shown('DATABASE_URL', value).replace('DATABASE_URL', name, 1)}: {problem}"
+        )
 
 
 class Settings(BaseSettings):
@@ -24,6 +48,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     default_timezone: str = "UTC"
     default_language: Literal["en", "vi"] = "en"
+    #: The process's HTTP server (health, readiness, metrics, Slack HTTP mode); ``--port``
+    #: wins over it. Hosting platforms set it.
+    port: int | None = None
+    #: Connection attempts at start (database excepted) before giving up with one line.
+    mentorbot_start_attempts: int = 5
 
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
@@ -42,6 +71,51 @@ class Settings(BaseSettings):
     mentorbot_llm_model: str | None = None
     mentorbot_llm_api_key: str | None = None
     mentorbot_llm_timeout: float = Field(default=8.0, gt=0, le=60)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "not a time zone; use an IANA name such as UTC, Europe/Berlin or Asia/Ho_Chi_Minh"
+            ) from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("discord_guild_id")
+    @classmethod
+    def _guild_id(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if text and not (text.isascii() and text.isdigit()):
+            raise ValueError("a server id is a number (Developer Mode, Copy ID)")
+        return value
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_number(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+            raise ValueError("not a port; use a number from 0 to 65535 (0: any free port)")
+        return int(text)
+
+    @field_validator("mentorbot_start_attempts", mode="before")
+    @classmethod
+    def _attempts(cls, value: object) -> object:
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 100):
+            raise ValueError("use a whole number from 1 to 100")
+        return int(text)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -87,13 +161,37 @@ class Settings(BaseSettings):
         return bool(self.discord_token)
 
 
+#: Settings whose value is never echoed back in an error line.
+_SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD")
+
+
+def _shown(name: str, value: object) -> str:
+    """``NAME=value`` for an error line: secrets hidden, a database URL's password
+    hidden, long or multi-line values cut, so the line stays one line and safe to log."""
+    if any(word in name for word in _SECRET_WORDS):
+        return f"{name}=…"
+    text = str(value)
+    if name == "DATABASE_URL" and "@" in text:
+        scheme, _, rest = text.partition("://")
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        text = f"{scheme}://{user}{':…' if ':' in credentials else ''}@{host}"
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return f"{name}={text[:60]}{'…' if len(text) > 60 else ''}"
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment; raises ConfigError with one line on any problem."""
+    """Settings from the environment; raises ConfigError with one line on any problem:
+    ``NAME=value: what would be valid`` (or, for a contradiction, what is missing)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "configuration"
         message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        line = message if where == "configuration" else f"{where.upper()}: {message}"
-        raise ConfigError(line) from None
+        if where == "configuration":
+            raise ConfigError(message) from None
+        name = where.upper()
+        given = first.get("input")
+        shown = name if given is None or isinstance(given, dict) else _shown(name, given)
+        raise ConfigError(f"{shown}: {message}") from None

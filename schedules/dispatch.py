@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
+from bot import telemetry
 from bot.context import Services
 from bot.delivery import Outlet, Presence, Target
 from bot.errors import PlatformUnreachable
@@ -150,6 +151,7 @@ class Tally:
     cancelled: int = 0
 
     def add(self, out: Outcomes) -> None:
+        telemetry.count_outcomes(out)
         self.sent += len(out.sent)
         self.retried += len(out.retry)
         self.failed += len(out.failed)

@@ -49,6 +49,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection
 from sqlalchemy.orm import configure_mappers
 
+from bot import telemetry
 from bot.context import Services
 from bot.delivery import Outlet
 from schedules import collector, policy
@@ -240,6 +241,8 @@ class Scheduler:
         # Shielded: a cancelled job (APScheduler shutting down) must not stop a tick
         # between sending and recording.
         tick = self._running = asyncio.ensure_future(self.tick())
+        telemetry.tick_started()
+        started = perf_counter()
         try:
             report = self.last_report = await asyncio.shield(tick)
             if report.claimed or report.created or report.missed:
@@ -249,6 +252,7 @@ class Scheduler:
         except Exception:
             log.exception("tick failed; the next one will retry")
         finally:
+            telemetry.tick_finished(perf_counter() - started)
             if tick.done():
                 self._running = None
 
@@ -409,6 +413,7 @@ class Scheduler:
                 report.created += chunk.created
                 report.missed += chunk.missed
                 report.skipped += chunk.skipped
+                telemetry.count_created(chunk.created, chunk.missed)
                 if chunk.fresh:
                     await chunks.put(chunk.fresh)
                 if not self._read_ahead and page.seen < limit:

@@ -50,7 +50,29 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", sqlite_pragmas(url))
         return engine
+    url, settings = _libpq_options(url)
+    if settings:
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args["server_settings"] = {**settings, **connect_args.get("server_settings", {})}
+        kwargs["connect_args"] = connect_args
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _libpq_options(url: str) -> tuple[str, dict[str, str]]:
+    """libpq's ``?options=-csearch_path=app`` (as hosting platforms and psql write it)
+    as asyncpg's server settings, which asyncpg does not read from the URL itself."""
+    parsed = make_url(url)
+    options = parsed.query.get("options")
+    if not options:
+        return url, {}
+    settings: dict[str, str] = {}
+    for part in " ".join(options if isinstance(options, tuple) else [options]).split():
+        name, sep, value = part.removeprefix("-c").partition("=")
+        if not sep or not name:
+            raise ValueError(f"options: {part!r} is not -cname=value")
+        settings[name] = value
+    rest = parsed.difference_update_query(["options"])
+    return rest.render_as_string(hide_password=False), settings
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

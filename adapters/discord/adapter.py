@@ -24,7 +24,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Self
 
+import aiohttp
 import discord
+import discord.http
 from discord import app_commands
 
 from adapters.discord import components
@@ -54,6 +56,7 @@ from bot.mentor import Mentor
 from bot.reply import Form, Reply
 from bot.text import whole_number
 from mentorbot.settings import ConfigError, Settings
+from mentorbot.startup import with_retries
 from storage.repo import MemberKey
 
 log = logging.getLogger(__name__)
@@ -130,6 +133,7 @@ class DiscordAdapter:
         rate_per_s: float = DEFAULT_RATE,
         outlet_concurrency: int = 16,
         client_options: Mapping[str, Any] | None = None,
+        start_attempts: int = 1,
     ) -> None:
         self.services = services
         self.mentor = mentor
@@ -137,6 +141,7 @@ class DiscordAdapter:
         self.guild_id = guild_id
         self.api_url = api_url
         self.defer_after = defer_after
+        self.start_attempts = start_attempts
         self.state = State(services.store, services.clock)
         self.pacer = Pacer(rate_per_s)
         self.client = create_client(
@@ -172,14 +177,23 @@ class DiscordAdapter:
             guild_id=int(guild) if guild else None,
             api_url=settings.discord_api_url or None,
             shards=settings.discord_shards,
+            start_attempts=settings.mentorbot_start_attempts,
         )
 
     async def start(self) -> None:
         """Log in (which builds and syncs ``/mentor``) and connect in the background."""
+        where = self.api_url or discord.http.Route.BASE
+        retrying = functools.partial(
+            with_retries,
+            what="Discord",
+            where=where,
+            attempts=self.start_attempts,
+            transient=(aiohttp.ClientError, TimeoutError, OSError, discord.DiscordServerError),
+        )
         if self.api_url:
-            self._restore = await point_at(self.api_url)
+            self._restore = await retrying(functools.partial(point_at, self.api_url))
         try:
-            await self.client.login(self.token)
+            await retrying(functools.partial(self.client.login, self.token))
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN: Discord did not accept the bot token") from None
         self._connection = asyncio.create_task(self.client.connect(), name="discord-gateway")

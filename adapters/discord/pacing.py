@@ -23,6 +23,8 @@ from typing import Any
 
 import aiohttp
 
+from bot import telemetry
+
 #: Below Discord's 50/s, so a clock that is a little off never tips it over.
 DEFAULT_RATE = 40.0
 DEFAULT_BURST = 5
@@ -88,6 +90,13 @@ def pacing_trace(pacer: Pacer) -> aiohttp.TraceConfig:
             return
         await pacer.take()
 
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: Any
+    ) -> None:
+        if params.response.status == 429:
+            telemetry.rate_limited("discord")  # those discord.py retries itself too
+
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_request_start)
+    trace.on_request_end.append(on_request_end)
     return trace

@@ -51,6 +51,7 @@ from bot.context import Services
 from bot.home import RUN_ACTION
 from bot.mentor import Mentor
 from mentorbot.settings import ConfigError, Settings
+from mentorbot.startup import with_retries
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class SlackConfig:
     client_secret: str | None = None
     secret_key: str | None = None
     limits: SendLimits = field(default_factory=SendLimits)
+    #: Tries to reach Slack at start before giving up (``MENTORBOT_START_ATTEMPTS``).
+    start_attempts: int = 1
 
     @property
     def oauth(self) -> bool:
@@ -137,6 +140,7 @@ class SlackConfig:
             client_secret=settings.slack_client_secret,
             secret_key=settings.mentorbot_secret_key,
             limits=_tuning().limits(),
+            start_attempts=settings.mentorbot_start_attempts,
         )
         if not (config.bot_token or config.oauth):
             raise ConfigError("SLACK_BOT_TOKEN or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET is missing")
@@ -217,6 +221,7 @@ class SlackRuntime:
         host: str = "0.0.0.0",
         port: int = 3000,
         limits: SendLimits | None = None,
+        web_app: web.Application | None = None,
     ) -> None:
         self.config = config
         self.services = services
@@ -225,6 +230,9 @@ class SlackRuntime:
         self.port = port
         self.limits = limits or config.limits
         self.bound_port: int | None = None
+        #: The process's server (``mentorbot.server``): Slack's routes mount on it, and
+        #: it is started (and its port known) by its owner, after this runtime started.
+        self.web_app = web_app
         self.session: aiohttp.ClientSession | None = None
         self.installations: DbInstallationStore | None = None
         self.adapter: SlackAdapter | None = None
@@ -298,6 +306,7 @@ class SlackRuntime:
         if config.mode == "socket":
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+            await self._check_app_token(clients)
             self._socket = AsyncSocketModeHandler(self.app, app_token=config.app_token)
             await self._socket.connect_async()
         log.info(
@@ -311,23 +320,47 @@ class SlackRuntime:
         """A wrong bot token fails the start with one line; a working one re-enables its
         workspace (the app may have been reinstalled since it was disabled)."""
         try:
-            auth = await clients.app_client().auth_test()
+            auth = await with_retries(
+                clients.app_client().auth_test,
+                what="Slack",
+                where=self.config.api_url,
+                attempts=self.config.start_attempts,
+                transient=(aiohttp.ClientError, TimeoutError, OSError),
+            )
         except SlackApiError as exc:
             error = exc.response.get("error")
             raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            log.warning("slack: could not check the bot token (%s); starting anyway", exc)
-            return
         team = auth.get("team_id")
         if team and await set_workspace_disabled(self.services.store, str(team), None):
             log.info("slack: workspace %s is enabled again", team)
+
+    async def _check_app_token(self, clients: SlackClients) -> None:
+        """Socket Mode's client retries a refused app token forever, a traceback each
+        time: ask for a connection URL once first, so a wrong token is one line."""
+        token = self.config.app_token
+
+        async def open_connection() -> Any:
+            return await clients.app_client().apps_connections_open(app_token=token or "")
+
+        try:
+            await with_retries(
+                open_connection,
+                what="Slack",
+                where=self.config.api_url,
+                attempts=self.config.start_attempts,
+                transient=(aiohttp.ClientError, TimeoutError, OSError),
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
 
     async def _serve_http(self) -> None:
         """``/slack/events`` in HTTP mode only: in Socket Mode nothing may arrive over
         HTTP (there is no signing secret to check it with), only the install pages."""
         assert self.app is not None
         bolt = AsyncSlackAppServer(port=self.port, path=EVENTS_PATH, app=self.app)
-        web_app = web.Application()
+        shared = self.web_app is not None
+        web_app = self.web_app if self.web_app is not None else web.Application()
         if self.config.mode == "http":
             secret = self.config.signing_secret or ""
             web_app.router.add_post(EVENTS_PATH, events_handler(self.app, secret))
@@ -338,6 +371,8 @@ class SlackRuntime:
         async def healthz(request: web.Request) -> web.Response:
             return web.Response(text="ok")
 
+        if shared:
+            return
         web_app.router.add_get("/healthz", healthz)
         self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()

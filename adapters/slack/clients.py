@@ -36,6 +36,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.pacing import ChannelSpacing, Gcra, SendLimits
 from adapters.slack.render import SlackMessage
+from bot import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,20 @@ class RateLimitPause(AsyncRateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self._pacer_for = pacer_for
         self._slots = slots
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            telemetry.rate_limited("slack")  # every 429 passes here, the last one too
+        return await super().can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
     async def prepare_for_next_attempt_async(
         self,

@@ -71,11 +71,32 @@ def test_console_options_and_state_persist(tmp_path: Path) -> None:
     assert "Asia/Ho_Chi_Minh" not in other.stdout
 
 
-def test_run_without_tokens_is_the_console(tmp_path: Path) -> None:
-    result = run_cli(
-        "run", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}, stdin="/mentor help\n"
+def test_run_without_tokens_in_a_terminal_is_the_console(tmp_path: Path) -> None:
+    """In a terminal, ``mentorbot run`` with no platform is the console; without one
+    (a Procfile worker missing its tokens) it fails instead: tests/test_startup.py."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    env |= {"PYTHONPATH": str(REPO), "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mentorbot", "run", "--port", "0"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
-    assert result.returncode == 0 and "Mentorbot commands" in result.stdout
+    os.close(terminal)
+    os.write(controller, b"/mentor help\n\x04")  # a line, then end of input (Ctrl-D)
+    try:
+        out, err = process.communicate(timeout=120)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0, err
+    assert "Mentorbot commands" in out
+    assert "running on the console" in err
 
 
 def test_migrate_command(tmp_path: Path) -> None:

@@ -12,6 +12,9 @@ import pytest
 from mentorbot import cli
 from mentorbot.settings import ConfigError, load_settings
 from tests.fakes.discord_fake import FakeDiscord
+from tests.test_startup import base_env, closed_port, mentorbot, one_line
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 async def test_mentorbot_run_serves_discord_until_stopped(
@@ -25,7 +28,7 @@ async def test_mentorbot_run_serves_discord_until_stopped(
     monkeypatch.setenv("DISCORD_API_URL", fake.api_url)
     guild = fake.add_guild()
     settings = load_settings(database_url=f"sqlite:///{tmp_path / 'run.db'}")
-    running = asyncio.create_task(cli.run_platforms(settings, argparse.Namespace(db=None)))
+    running = asyncio.create_task(cli.run_platforms(settings, argparse.Namespace(db=None, port=0)))
     try:
         await fake.wait_for_session("identify", timeout=10)
         while not fake.commands:
@@ -52,4 +55,28 @@ async def test_a_refused_token_stops_the_start_with_one_line(fake: FakeDiscord, 
         slack_client_id=None,
     )
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
-        await cli.run_platforms(settings, argparse.Namespace(db=None))
+        await cli.run_platforms(settings, argparse.Namespace(db=None, port=0))
+
+
+async def test_a_refused_token_ends_the_process_with_one_line(fake: FakeDiscord, tmp_path: Path):
+    env = base_env(tmp_path, DISCORD_TOKEN="not-the-token", DISCORD_API_URL=fake.api_url)
+    code, _, err = await mentorbot(tmp_path, "run", "--port", "0", env=env)
+    assert code == 2
+    assert one_line(err).endswith("DISCORD_TOKEN: Discord did not accept the bot token")
+
+
+async def test_unreachable_discord_is_one_line_saying_where(tmp_path: Path):
+    api = f"http://127.0.0.1:{closed_port()}/api/v10"
+    env = base_env(tmp_path, DISCORD_TOKEN="token", DISCORD_API_URL=api)
+    code, _, err = await mentorbot(tmp_path, "run", "--port", "0", env=env)
+    assert code == 1
+    line = one_line(err)
+    assert "Discord is unreachable at " + api in line and "gave up after 1 attempt" in line
+
+
+async def test_the_procfile_worker_requires_discord(tmp_path: Path):
+    env = base_env(tmp_path)
+    line = next(x for x in (REPO / "Procfile").read_text().splitlines() if x.startswith("worker"))
+    command = line.split(": ", 1)[1].split()
+    code, _, err = await mentorbot(tmp_path, *command[1:], env=env)
+    assert code == 2 and "--platforms discord: discord is not configured" in one_line(err)

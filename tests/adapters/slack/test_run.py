@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.fakes.slack import FakeSlack
+from tests.test_startup import base_env, closed_port, mentorbot, one_line
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -29,6 +30,8 @@ async def test_mentorbot_run_serves_slack_in_socket_mode_until_sigterm(
         "-m",
         "mentorbot",
         "run",
+        "--port",
+        "0",  # the OS picks a free one: tests run side by side
         cwd=tmp_path,  # no stray .env
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -45,4 +48,57 @@ async def test_mentorbot_run_serves_slack_in_socket_mode_until_sigterm(
             process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, stderr.decode()[-2000:]
-    assert b"socket mode" in stderr
+    assert b"running on Slack (Socket Mode); /healthz, /readyz and /metrics on port" in stderr
+    assert b"Traceback" not in stderr
+
+
+# ----------------------------------------------- a start that cannot succeed
+
+
+async def test_a_refused_bot_token_is_one_line_and_exit_2(fake: FakeSlack, tmp_path: Path) -> None:
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-not-the-token",
+        SLACK_APP_TOKEN=fake.app_token,
+        SLACK_API_URL=fake.api_url,
+    )
+    code, _, err = await mentorbot(tmp_path, "run", "--port", "0", env=env)
+    assert code == 2
+    assert one_line(err).endswith("SLACK_BOT_TOKEN was refused by Slack (invalid_auth)")
+
+
+async def test_a_refused_app_token_is_one_line_not_endless_retries(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_APP_TOKEN="xapp-not-the-token",
+        SLACK_API_URL=fake.api_url,
+    )
+    code, _, err = await mentorbot(tmp_path, "run", "--port", "0", env=env)
+    assert code == 2
+    assert one_line(err).endswith("SLACK_APP_TOKEN was refused by Slack (invalid_auth)")
+    assert fake.socket_connections == 0
+
+
+async def test_unreachable_slack_is_one_line_saying_where(tmp_path: Path) -> None:
+    api = f"http://127.0.0.1:{closed_port()}/api/"
+    env = base_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_API_URL=api)
+    code, _, err = await mentorbot(tmp_path, "run", "--port", "0", env=env)
+    assert code == 1
+    line = one_line(err)
+    assert "Slack is unreachable at " + api in line and "gave up after 1 attempt" in line
+
+
+async def test_the_procfile_web_process_requires_slack(tmp_path: Path) -> None:
+    env = base_env(tmp_path, DISCORD_TOKEN="token")
+    command = procfile()["web"].replace("$PORT", "0").split()
+    assert command[:2] == ["mentorbot", "run"]
+    code, _, err = await mentorbot(tmp_path, *command[1:], env=env)
+    assert code == 2 and "--platforms slack: slack is not configured" in one_line(err)
+
+
+def procfile() -> dict[str, str]:
+    lines = (REPO / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())

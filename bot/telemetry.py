@@ -1,0 +1,137 @@
+"""What an operator can watch: the process's Prometheus metrics and its tick clock.
+
+The scheduler and the outlets call the small functions here (one line each at the place
+the thing happens); ``mentorbot.server`` exposes ``REGISTRY`` at ``/metrics`` and asks
+``ticking_recently`` for ``/readyz``. Counts are per process: Prometheus sums them
+over workers. The outbox lag is not counted here but read from the database at each
+scrape (``mentorbot.server``), since it is the same for every worker.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+#: The process's own registry (not prometheus_client's global one), so importing a
+#: library that registers metrics of its own adds nothing to ``/metrics`` unasked.
+REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+PROMPTS_CREATED = Counter(
+    "mentorbot_prompts_created",
+    "Outbox rows created from routines (one per member, routine and period).",
+    registry=REGISTRY,
+)
+PROMPTS_SENT = Counter(
+    "mentorbot_prompts_sent",
+    "Deliveries the platform accepted (prompts, nudges, digests).",
+    registry=REGISTRY,
+)
+PROMPTS_FAILED = Counter(
+    "mentorbot_prompts_failed",
+    "Deliveries given up: refused for good by the platform, or out of attempts.",
+    registry=REGISTRY,
+)
+PROMPTS_RETRIED = Counter(
+    "mentorbot_prompts_retried",
+    "Deliveries that failed for now and were put back with a backoff.",
+    registry=REGISTRY,
+)
+PROMPTS_MISSED = Counter(
+    "mentorbot_prompts_missed",
+    "Deliveries recorded as missed: past their grace window when created or claimed.",
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter(
+    "mentorbot_rate_limited",
+    "HTTP 429 answers from a platform's API (retried ones included).",
+    ["platform"],
+    registry=REGISTRY,
+)
+TICK_SECONDS = Histogram(
+    "mentorbot_tick_duration_seconds",
+    "How long one scheduler tick took, from start to its receipts folded.",
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+    registry=REGISTRY,
+)
+LAST_TICK = Gauge(
+    "mentorbot_last_tick_timestamp_seconds",
+    "Unix time at which this process's scheduler last finished a tick.",
+    registry=REGISTRY,
+)
+OUTBOX_LAG = Gauge(
+    "mentorbot_outbox_lag_seconds",
+    "Age of the oldest delivery that is due and not yet sent (0 when none waits).",
+    registry=REGISTRY,
+)
+
+_clock = time.monotonic
+_finished_at: float | None = None
+_running = 0
+
+
+class Outcomes(Protocol):
+    """What a chunk of sends came to (``schedules.dispatch.Outcomes``)."""
+
+    sent: list
+    failed: list
+    retry: list
+    missed: list
+
+
+def count_outcomes(out: Outcomes) -> None:
+    """Called once per chunk of sends, as soon as its outcomes are known."""
+    PROMPTS_SENT.inc(len(out.sent))
+    PROMPTS_FAILED.inc(len(out.failed))
+    PROMPTS_RETRIED.inc(len(out.retry))
+    PROMPTS_MISSED.inc(len(out.missed))
+
+
+def count_created(created: int, missed: int) -> None:
+    """Called once per chunk of outbox rows written from due routines."""
+    PROMPTS_CREATED.inc(created)
+    PROMPTS_MISSED.inc(missed)
+
+
+def rate_limited(platform: str) -> None:
+    """Called by an outlet (or its HTTP client) for every 429 it meets."""
+    RATE_LIMITED.labels(platform=platform).inc()
+
+
+def tick_started() -> None:
+    global _running
+    _running += 1
+
+
+def tick_finished(seconds: float) -> None:
+    """Called when a tick ends, however it ended (a failed tick has ticked too)."""
+    global _running, _finished_at
+    _running = max(0, _running - 1)
+    _finished_at = _clock()
+    TICK_SECONDS.observe(seconds)
+    LAST_TICK.set_to_current_time()
+
+
+def ticking_recently(within_s: float) -> tuple[bool, str]:
+    """Whether the scheduler is alive: a tick is running (a long fan-out is not a
+    stall), or one finished less than ``within_s`` seconds ago; with the reason."""
+    if _running:
+        return True, "a tick is running"
+    if _finished_at is None:
+        return False, "no tick has finished yet"
+    age = _clock() - _finished_at
+    if age <= within_s:
+        return True, f"last tick {age:.0f} s ago"
+    return False, f"last tick {age:.0f} s ago (more than {within_s:.0f} s)"
