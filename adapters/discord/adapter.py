@@ -342,20 +342,62 @@ class DiscordAdapter:
     @_tracked
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """What discord.py does not route itself: modal submissions and the buttons that
-        open a form (both carry their form in the custom id or in ``_forms``)."""
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        open a form (both carry their form in the custom id or in ``_forms``), and any
+        click or submission Mentorbot never made (a custom id from an old version, from
+        another app, or forged), which gets the core's "stale" answer instead of
+        Discord's "the application did not respond"."""
+        data = interaction.data if isinstance(interaction.data, dict) else {}
+        custom_id = str(data.get("custom_id", ""))[:100]
+        kind = interaction.type
+        if kind is discord.InteractionType.component:
+            # discord.py routes clicks itself and drops one no item accepts (a select
+            # value it cannot read, a message it does not know): whatever was dropped
+            # still gets an answer before Discord's three seconds are up.
+            watch = asyncio.create_task(self._answer_if_dropped(interaction))
+            self._inflight.add(watch)
+            watch.add_done_callback(self._inflight.discard)
         try:
-            if interaction.type is discord.InteractionType.modal_submit:
+            if kind is discord.InteractionType.modal_submit:
                 if custom_id.startswith(PAGE_PREFIX):
                     await self.on_page_submit(interaction, custom_id)
                 elif components.parse_form(custom_id) is not None:
                     await self.on_form_submit(interaction, custom_id)
-            elif interaction.type is discord.InteractionType.component and custom_id.startswith(
-                PAGE_PREFIX
-            ):
-                await self.open_page(interaction, custom_id)
+                else:
+                    await self._apologise(interaction, "error.stale_action")
+            elif kind is discord.InteractionType.component:
+                if custom_id.startswith(PAGE_PREFIX):
+                    await self.open_page(interaction, custom_id)
+                elif components.parse_component(custom_id) is None:
+                    await self._apologise(interaction, "error.stale_action")
         except Exception:
-            log.exception("failed to handle interaction %s", custom_id)
+            log.warning("interaction %.100r failed", custom_id, exc_info=True)
+            await self._apologise(interaction, "error.internal")
+
+    async def _answer_if_dropped(self, interaction: discord.Interaction[Any]) -> None:
+        """A handler that runs answers or defers within ``defer_after``; by a second
+        later, an interaction nobody answered was dropped."""
+        await asyncio.sleep(self.defer_after + 1.0)
+        if not interaction.response.is_done():
+            log.info("interaction %s was not routed; answered as stale", interaction.id)
+            await self._apologise(interaction, "error.stale_action")
+
+    async def _apologise(self, interaction: discord.Interaction[Any], key: str) -> None:
+        """An ephemeral answer in the member's language (or their client's, before
+        first contact), when nothing else answered the interaction."""
+        if interaction.response.is_done():
+            return
+        lang = language_of(interaction.locale)
+        try:
+            workspace = await self.workspace_for(interaction.user.id, interaction.guild_id, None)
+            if workspace is not None:
+                key_of = MemberKey(PLATFORM, workspace, str(interaction.user.id))
+                member = await self.services.store.find_member(key_of)
+                lang = member.language if member is not None and member.language else lang
+            await interaction.response.send_message(
+                self.services.content.t(lang, key), ephemeral=True
+            )
+        except discord.HTTPException:
+            log.warning("could not answer interaction %s", interaction.id, exc_info=True)
 
     async def on_form_submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         parsed = components.parse_form(custom_id)
@@ -478,6 +520,7 @@ class DiscordAdapter:
             log.exception("failed to answer a Discord interaction")
             if not work.done():
                 work.cancel()
+            await self._apologise(interaction, "error.internal")
 
     async def send(
         self,
