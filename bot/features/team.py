@@ -262,8 +262,8 @@ async def digest_replies(
     summary = pack.t(
         "digest.summary",
         active=digest.active,
-        members=digest.members,
-        checkins=digest.checkins,
+        count=digest.members,
+        checkins=pack.t("digest.checkins_count", count=digest.checkins),
     )
     focus_short = pack.t(f"digest.focus_short.{digest.focus}")
     chart = await charts.team_activity(
