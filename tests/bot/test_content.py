@@ -154,7 +154,9 @@ def test_a_plural_template_must_name_other(tmp_path: Path) -> None:
 
 def test_the_digest_counts_one_member_and_one_check_in_in_the_singular() -> None:
     en = load_library().pack("en")
-    one = en.t("digest.summary", active=1, count=1, checkins=en.t("digest.checkins_count", count=1))
+    checkins = en.t("digest.checkins_count", count=1)
+    one = en.t("digest.summary", active=1, count=1, checkins=checkins)
     assert one == "*1* of 1 member checked in, *1* check-in in all."
-    many = en.t("digest.summary", active=2, count=3, checkins=en.t("digest.checkins_count", count=9))
+    checkins = en.t("digest.checkins_count", count=9)
+    many = en.t("digest.summary", active=2, count=3, checkins=checkins)
     assert many == "*2* of 3 members checked in, *9* check-ins in all."
