@@ -390,10 +390,16 @@ def http_port(settings: Settings, args: argparse.Namespace) -> int:
     return settings.port if settings.port is not None else DEFAULT_PORT
 
 
-#: Warnings the SDKs print at every start that ask nothing of the operator: discord.py's
-#: voice support (unused), and bolt reading SLACK_BOT_TOKEN from the environment next to
-#: the client that already carries it.
-_NOISE = ("voice will NOT be supported", "`token` will be unused")
+#: Lines the SDKs print that ask nothing of the operator: discord.py's voice support
+#: (unused), bolt reading SLACK_BOT_TOKEN from the environment next to the client that
+#: already carries it, and Socket Mode announcing each retry before the line saying how
+#: it went (so an outage is one line per retry).
+_NOISE = (
+    "voice will NOT be supported",
+    "`token` will be unused",
+    # Socket Mode says this before each reconnection; the attempt's outcome follows it.
+    "seems to be already closed. Reconnecting",
+)
 
 
 def _not_noise(record: logging.LogRecord) -> bool:

@@ -220,6 +220,12 @@ class DiscordAdapter:
     async def close(self, *, grace: float = 5.0) -> None:
         """Disconnect, then let answers and handlers in flight finish (up to ``grace``
         seconds) so none is cut off with its database session open."""
+        # discord.py waits a moment for servers before READY; closing in that moment
+        # leaves the waiting task to dispatch on a loop it has already dropped (an
+        # AttributeError traceback at exit). Stop it first.
+        ready = getattr(getattr(self.client, "_connection", None), "_ready_task", None)
+        if ready is not None:
+            ready.cancel()
         await self.client.close()
         if self._connection is not None:
             await asyncio.wait({self._connection}, timeout=grace)

@@ -80,3 +80,44 @@ async def test_the_procfile_worker_requires_discord(tmp_path: Path):
     command = line.split(": ", 1)[1].split()
     code, _, err = await mentorbot(tmp_path, *command[1:], env=env)
     assert code == 2 and "--platforms discord: discord is not configured" in one_line(err)
+
+
+async def test_an_outage_while_running_is_one_line_per_retry_with_backoff(tmp_path: Path):
+    import signal
+    import sys
+
+    fake = FakeDiscord(heartbeat_interval_ms=500)
+    await fake.start()
+    env = base_env(tmp_path, DISCORD_TOKEN=fake.token, DISCORD_API_URL=fake.api_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "mentorbot", "run", "--port", "0"),
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        await fake.wait_for_session("identify", timeout=30)
+        while not any("running on Discord" in x for x in lines):
+            lines.append((await asyncio.wait_for(process.stderr.readline(), 30)).decode())
+        await fake.close()  # Discord is gone: every reconnection is refused
+        retries: list[str] = []
+        while len(retries) < 3:
+            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+            assert line, "the process ended during the outage"
+            lines.append(line)
+            assert "Attempting a reconnect in" in line and "Connect call failed" in line, line
+            retries.append(line)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 30)
+        await process.wait()
+    assert process.returncode == 0
+    everything = "".join(lines) + rest.decode()
+    assert "Traceback" not in everything, everything
+    waits = [float(x.split("reconnect in ")[1].split("s")[0]) for x in retries]
+    assert waits[-1] > waits[0]  # the wait grows (discord.py's backoff, capped)

@@ -102,3 +102,46 @@ async def test_the_procfile_web_process_requires_slack(tmp_path: Path) -> None:
 def procfile() -> dict[str, str]:
     lines = (REPO / "Procfile").read_text().splitlines()
     return dict(line.split(": ", 1) for line in lines if line.strip())
+
+
+async def test_an_outage_while_running_is_one_line_per_retry_without_tracebacks(
+    tmp_path: Path,
+) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_APP_TOKEN=fake.app_token,
+        SLACK_API_URL=fake.api_url,
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "mentorbot", "run", "--port", "0"),
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        await fake.wait_socket_connected(timeout=30)
+        await fake.close()  # Slack is gone: every reconnection is refused
+        retries = 0
+        while retries < 2:  # Socket Mode tries again every 10 s
+            line = (await asyncio.wait_for(process.stderr.readline(), 40)).decode()
+            assert line, "the process ended during the outage"
+            lines.append(line)
+            retries += "or reconnect to the server" in line
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 30)
+        await process.wait()
+    lines += rest.decode().splitlines()
+    assert process.returncode == 0
+    assert not any("Traceback" in line for line in lines), "".join(lines)
+    after = lines[next(i for i, x in enumerate(lines) if "running on Slack" in x) + 1 :]
+    during = [x for x in after if "abandoned" not in x and "CLOSE event" not in x]
+    assert all("Cannot connect to host" in x for x in during), "".join(during)
