@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import telemetry
 from bot.clock import SimClock
 from bot.content import load_library
 from bot.context import Services
@@ -112,6 +113,14 @@ def busiest_second(requests: Sequence[RecordedRequest]) -> int:
     return best
 
 
+def discord_429s() -> float:
+    """``mentorbot_rate_limited_total{platform="discord"}`` as ``/metrics`` shows it."""
+    found = telemetry.REGISTRY.get_sample_value(
+        "mentorbot_rate_limited_total", {"platform": "discord"}
+    )
+    return found or 0.0
+
+
 async def fan_out(
     services: Services,
     clock: SimClock,
@@ -130,6 +139,7 @@ async def fan_out(
     fake.global_limit_per_s = limit_per_s
     fake.bucket_limit = 100_000  # only the global limit binds; discord.py honours buckets
     adapter = make_adapter(services, fake, rate_per_s=pace_per_s)
+    limited_before = discord_429s()
     async with running(adapter):
         injected = [
             fake.inject_429("POST /channels/*/messages", count=20, retry_after=0.05),
@@ -150,6 +160,8 @@ async def fan_out(
     assert len(ok) == 2 * members
     rejected = [r for r in work if r.status == 429]
     assert len(rejected) == sum(i.hits for i in injected)  # no 429 but the injected ones
+    # /metrics counts every one of them, those discord.py retried itself included
+    assert discord_429s() - limited_before == len(rejected)
     return FanOut(
         members=members,
         requests=len(work),
