@@ -38,6 +38,11 @@ from storage.writer import Writer
 
 log = logging.getLogger(__name__)
 
+#: Owners of the heartbeats beating in this process: several schedulers may share a pid
+#: (tests, the benchmark), and a row with this pid that is not one of them is a
+#: predecessor's (a container restarted with the same pid).
+_BEATING_HERE: set[str] = set()
+
 
 @dataclass(frozen=True, slots=True)
 class Identity:
@@ -90,6 +95,7 @@ class Heartbeat:
         self.lease = lease
         #: The last beat written, on the worker's clock: for a readiness check.
         self.beat_at: datetime | None = None
+        _BEATING_HERE.add(identity.owner)
 
     @property
     def interval_s(self) -> float:
@@ -144,7 +150,8 @@ class Heartbeat:
             return [
                 row.owner
                 for row in rows
-                if row.owner != me.owner and (row.pid == me.pid or not pid_running(row.pid))
+                if row.owner not in _BEATING_HERE
+                and (row.pid == me.pid or not pid_running(row.pid))
             ]
 
         def transaction(conn: Connection) -> int:
@@ -178,3 +185,4 @@ class Heartbeat:
 
         async with self.writing:
             await self.writer.run(transaction)
+        _BEATING_HERE.discard(me)
