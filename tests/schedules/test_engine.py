@@ -576,3 +576,40 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
         closed.id: ("cancelled", "member unreachable: DMs closed"),
         elsewhere.id: ("cancelled", "workspace disabled: uninstalled"),
     }
+
+
+async def test_schedulers_sharing_a_process_keep_each_others_rows(
+    services: Services, inbox: Inbox, clock: SimClock
+) -> None:
+    """Two schedulers in one process share its pid: neither takes the other's claimed
+    rows for a dead predecessor's. A live worker's rows are held by its heartbeat
+    whatever their own lease says; once it stops, they are free."""
+    member = await add_member(services, "U1")
+    now = at("2027-03-01T08:30")
+    clock.set(now)
+    first = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    second = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    assert await first.enqueue(
+        member_id=member.id, workspace_id=member.workspace_id, kind="nudge:test",
+        period_key="p1", due_at=now,
+    )  # fmt: skip
+    await first.heartbeat.beat()
+    async with services.store.session() as s:
+        held = await outbox.claim(await s.connection(), first._claim_for(now), now=now, limit=10)
+    assert len(held) == 1
+
+    assert await second.heartbeat.take_back() == 0
+    clock.set(now + first.lease / 2)
+    await first.heartbeat.beat()  # a beat while the rows wait in its queues
+    clock.set(now + first.lease + timedelta(seconds=1))  # the row's own lease is over
+    async with services.store.session() as s:
+        conn = await s.connection()
+        assert (
+            await outbox.claim(conn, second._claim_for(clock.now()), now=clock.now(), limit=10)
+            == []
+        )
+    await first.stop()  # a clean stop puts what it held back to pending
+    assert [(r.kind, r.status) for r in await rows(services, member.id)] == [
+        ("nudge:test", "pending")
+    ]
+    await second.stop()
