@@ -714,12 +714,13 @@ async def _rhythm_line(ctx: Ctx) -> str:
 async def met_action(ctx: Ctx, value: str) -> list[Reply]:
     """ "Did you meet?": stored on the member's own row of that round, whoever clicks."""
     round_raw, _, choice = value.partition(":")
-    if not round_raw.isdigit() or choice not in (*MET_MINUTES, "no"):
+    round_id = text.whole_number(round_raw, 1, text.MAX_ROW_ID)
+    if round_id is None or choice not in (*MET_MINUTES, "no"):
         raise BadInput("error.stale_action")
     async with ctx.store.session() as s:
         row = await s.scalar(
             select(PairMember).where(
-                PairMember.round_id == int(round_raw), PairMember.member_id == ctx.member.id
+                PairMember.round_id == round_id, PairMember.member_id == ctx.member.id
             )
         )
         if row is None:

@@ -184,9 +184,10 @@ async def check_source(ctx: Ctx, source: str) -> tuple[str, str | None, str]:
     if kind == "nudge" and rest in ctx.pack.pitfalls.pitfalls:
         name = ctx.pack.pitfalls.pitfalls[rest].name
         return source, None, ctx.t("plans.form_intro.nudge", name=name)
-    if kind == "goal" and rest.isdigit():
+    goal_id = text.whole_number(rest, 1, text.MAX_ROW_ID) if kind == "goal" else None
+    if goal_id is not None:
         goal = next(
-            (g for g in await db.goals_of(ctx.store, ctx.member.id) if g.id == int(rest)), None
+            (g for g in await db.goals_of(ctx.store, ctx.member.id) if g.id == goal_id), None
         )
         if goal is not None:
             area = ctx.t(f"goals.area.{goal.area}")
@@ -350,13 +351,14 @@ async def render(services: Services, delivery: Delivery, member: Member | None) 
 
 @router.action(OUTCOME_ACTION)
 async def outcome_action(ctx: Ctx, value: str) -> list[Reply]:
-    plan_id, _, outcome = value.partition(":")
-    if not plan_id.isdigit() or outcome not in OUTCOMES:
+    raw_id, _, outcome = value.partition(":")
+    plan_id = text.whole_number(raw_id, 1, text.MAX_ROW_ID)
+    if plan_id is None or outcome not in OUTCOMES:
         raise BadInput("error.stale_action")
     async with ctx.store.session() as s:
         plan = await s.scalar(
             select(IfThenPlan).where(
-                IfThenPlan.id == int(plan_id), IfThenPlan.member_id == ctx.member.id
+                IfThenPlan.id == plan_id, IfThenPlan.member_id == ctx.member.id
             )
         )
         if plan is None:

@@ -227,7 +227,7 @@ async def fix_action(ctx: Ctx, value: str) -> list[Reply]:
     """Replace what a sentence was read as with the activity picked."""
     head, _, extra = value.rpartition(":") if value.count(":") == 3 else (value, "", "")
     cadence, period, activity = parse_value(ctx, head, ACTIVITIES)
-    minutes = int(extra) if extra.isdigit() and 1 <= int(extra) <= MAX_MINUTES[cadence] else None
+    minutes = text.whole_number(extra, 1, MAX_MINUTES[cadence])
     label = period_label(ctx.pack, cadence, period)
     async with ctx.store.session() as s:
         row = await s.scalar(

@@ -163,3 +163,28 @@ async def test_lone_surrogates_from_a_terminal_never_reach_the_database(
     assert "Logged" in logged[-1].plain_text()
     document = next(r.document for r in export if r.document)
     assert "PyCon talk" in document and "\\udc" not in document
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [
+        ("pairs:met", "²:30"),
+        ("pairs:met", "9" * 5000 + ":no"),
+        ("plans:outcome", "²:done"),
+        ("plans:outcome", "9" * 5000 + ":done"),
+        ("plans:make", "goal:²"),
+        ("plans:make", "goal:" + "9" * 5000),
+        ("talk:fix", "daily:2027-03-01:built:²"),
+    ],
+)
+async def test_button_values_with_foreign_digits_are_refused_politely(
+    mentor: Mentor, action_id: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Button values are forgeable: a number in them goes through ``whole_number`` like
+    a typed one, so ``²`` (``isdigit`` but not ``int``) is refused, not an internal error."""
+    actor = make_actor()
+    await mentor.handle(Command(actor=actor, text="set level mid"))
+    with caplog.at_level(logging.ERROR):
+        replies = await mentor.handle(Action(actor=actor, action_id=action_id, value=value))
+    assert "Something went wrong" not in replies[-1].plain_text()
+    assert not caplog.records
