@@ -72,7 +72,7 @@ POSTGRES = os.environ.get(
 
 class Bucket:
     """``rate`` per second with a burst of ``burst`` (the generic cell rate algorithm,
-    as ``adapters.discord.pacing.Pacer``): ``wait`` says how long a request must wait."""
+    as ``adapters.common.pacing.Pacer``): ``wait`` says how long a request must wait."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.interval = 1.0 / rate
@@ -93,7 +93,7 @@ class Gate:
     """Lets requests through one bucket in arrival order, one wake-up per request: a
     pump task releases the next waiter when the bucket allows it, reading the clock
     at each release, so a stalled loop releases at most a burst afterwards (as
-    ``adapters.discord.pacing.Pacer`` guarantees) and waiters do not all wake to
+    ``adapters.common.pacing.Pacer`` guarantees) and waiters do not all wake to
     recheck the bucket."""
 
     def __init__(self, bucket: Bucket) -> None:

@@ -6,8 +6,9 @@ Modules: ``client`` (intents, shards, where it connects), ``commands`` (the ``/m
 group built from the core's router, synced only when changed), ``render`` (``Reply`` to
 messages, embeds, components and modals within Discord's limits), ``components`` (custom
 ids that carry the core's state), ``adapter`` (events in, replies out, within 3 s),
-``outlet`` (the outbox's sender), ``pacing`` (one pacer under Discord's global limit for
-every request), ``state`` (what the adapter keeps in the database). See docs/discord.md.
+``outlet`` (the outbox's sender), ``pacing`` (the hook that paces every request under
+Discord's global limit with ``adapters.common.pacing``), ``state`` (what the adapter
+keeps in the database). See docs/discord.md.
 Importing this package imports nothing else; ``mentorbot run`` imports the adapter only
 when ``DISCORD_TOKEN`` is set.
 """

@@ -29,6 +29,7 @@ import discord
 import discord.http
 from discord import app_commands
 
+from adapters.common.inflight import InFlight
 from adapters.discord import components
 from adapters.discord.client import create_client, point_at
 from adapters.discord.commands import (
@@ -39,7 +40,7 @@ from adapters.discord.commands import (
     timezones,
 )
 from adapters.discord.outlet import DiscordOutlet, attachments, send_kwargs
-from adapters.discord.pacing import DEFAULT_RATE, Pacer
+from adapters.discord.pacing import DEFAULT_RATE, discord_pacer
 from adapters.discord.render import (
     MentorComponent,
     Outgoing,
@@ -96,14 +97,8 @@ def _tracked(method: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None
     async def run(*args: P.args, **kwargs: P.kwargs) -> None:
         adapter = args[0]
         assert isinstance(adapter, DiscordAdapter)
-        task = asyncio.current_task()
-        if task is not None:
-            adapter._inflight.add(task)
-        try:
+        async with adapter.in_flight.track():
             await method(*args, **kwargs)
-        finally:
-            if task is not None:
-                adapter._inflight.discard(task)
 
     return run
 
@@ -143,7 +138,7 @@ class DiscordAdapter:
         self.defer_after = defer_after
         self.start_attempts = start_attempts
         self.state = State(services.store, services.clock)
-        self.pacer = Pacer(rate_per_s)
+        self.pacer = discord_pacer(rate_per_s)
         self.client = create_client(
             self, pacer=self.pacer, shards=shards, **dict(client_options or {})
         )
@@ -158,7 +153,7 @@ class DiscordAdapter:
         )
         self.synced: bool | None = None
         self._forms: dict[str, _PendingForm] = {}
-        self._inflight: set[asyncio.Task[Any]] = set()
+        self.in_flight = InFlight()
         self._connection: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
 
@@ -232,9 +227,10 @@ class DiscordAdapter:
             if self._connection.done() and not self._connection.cancelled():
                 if (error := self._connection.exception()) is not None:
                     log.error("the Discord connection ended with %r", error)
-        pending = self._inflight - {asyncio.current_task()}
-        if pending:
-            await asyncio.wait(pending, timeout=grace)
+        try:
+            await self.in_flight.wait_idle(grace)
+        except TimeoutError:
+            log.warning("%d Discord handlers still running at shutdown", len(self.in_flight))
         if self._restore is not None:
             self._restore()
             self._restore = None
@@ -359,9 +355,7 @@ class DiscordAdapter:
             # discord.py routes clicks itself and drops one no item accepts (a select
             # value it cannot read, a message it does not know): whatever was dropped
             # still gets an answer before Discord's three seconds are up.
-            watch = asyncio.create_task(self._answer_if_dropped(interaction))
-            self._inflight.add(watch)
-            watch.add_done_callback(self._inflight.discard)
+            self.in_flight.add(asyncio.create_task(self._answer_if_dropped(interaction)))
         try:
             if kind is discord.InteractionType.modal_submit:
                 if custom_id.startswith(PAGE_PREFIX):

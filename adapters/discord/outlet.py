@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from adapters.discord.pacing import Pacer
+from adapters.common.dm import send_to_dm
+from adapters.common.pacing import Pacer, Slots, retry_after
 from adapters.discord.render import Outgoing, render
 from adapters.discord.state import State
 from bot.content import Library
@@ -71,11 +72,7 @@ def send_kwargs(message: Outgoing, files: list[discord.File]) -> dict[str, Any]:
 
 
 def retry_after_of(exc: discord.HTTPException) -> float | None:
-    headers = getattr(exc.response, "headers", None) or {}
-    try:
-        return float(headers.get("Retry-After", ""))
-    except ValueError:
-        return None
+    return retry_after((getattr(exc.response, "headers", None) or {}).get("Retry-After"))
 
 
 class DiscordOutlet:
@@ -98,7 +95,7 @@ class DiscordOutlet:
         self.content = content
         #: The client's pacer (it paces each request); held here to stop during a ban.
         self.pacer = pacer
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = Slots(concurrency)
         self.refusal_ttl = refusal_ttl
         #: "u:<user>" / "c:<channel>" -> (until, error key): refused, do not ask again.
         self._refused: dict[str, tuple[float, str]] = {}
@@ -133,14 +130,14 @@ class DiscordOutlet:
             ) from exc
         except discord.HTTPException as exc:
             if exc.status == 429:
-                retry_after = retry_after_of(exc) or 60.0
+                wait = retry_after_of(exc) or 60.0
                 if "Via" not in getattr(exc.response, "headers", {}):
                     # Not Discord's API but the edge in front of it: an IP ban for
                     # invalid requests. Every request now would make it longer.
-                    log.error("Discord refuses all requests for %.0f s (IP ban)", retry_after)
-                    self.pacer.hold(retry_after)
+                    log.error("Discord refuses all requests for %.0f s (IP ban)", wait)
+                    self.pacer.pause(wait)
                 raise PlatformUnreachable(
-                    "discord.rate_limited", permanent=False, retry_after=retry_after
+                    "discord.rate_limited", permanent=False, retry_after=wait
                 ) from exc
             if exc.status >= 500:
                 raise PlatformUnreachable("discord.unavailable", permanent=False) from exc
@@ -151,19 +148,19 @@ class DiscordOutlet:
     # -- sending -----------------------------------------------------------------------------
 
     async def _send_dm(self, target: Target, messages: Sequence[Outgoing]) -> Sent:
-        assert target.user is not None
-        channel_id = target.dm_channel
-        if channel_id:
-            try:
-                first = await self._send_all(int(channel_id), messages)
-                return Sent(message_id=str(first), dm_channel=channel_id)
-            except discord.NotFound as exc:
-                if exc.code != UNKNOWN_CHANNEL:
-                    raise
-                log.info("cached DM channel %s is gone; opening a new one", channel_id)
-        data = await self._request(lambda: self.client.http.start_private_message(int(target.user)))
-        channel_id = str(data["id"])
-        first = await self._send_all(int(channel_id), messages)
+        user = target.user
+        assert user is not None
+
+        async def open_dm() -> str:
+            data = await self._request(lambda: self.client.http.start_private_message(int(user)))
+            return str(data["id"])
+
+        channel_id, first = await send_to_dm(
+            target.dm_channel,
+            open_dm=open_dm,
+            send=lambda channel: self._send_all(int(channel), messages),
+            stale=lambda exc: isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL,
+        )
         return Sent(message_id=str(first), dm_channel=channel_id)
 
     async def _send_channel(self, target: Target, messages: Sequence[Outgoing]) -> Sent:

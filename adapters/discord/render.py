@@ -35,6 +35,7 @@ from typing import Any
 
 import discord
 
+from adapters.common import splitting
 from adapters.discord import components
 from adapters.discord.components import Stash
 from bot.markup import convert, to_plain
@@ -107,33 +108,20 @@ def plain(text: str, limit: int) -> str:
 
 
 def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return splitting.cut(text, limit)
+
+
+def _keep_whole(text: str, point: int) -> int:
+    """A split point moved back so no escape is left without what it escapes."""
+    while point > 1 and text[point - 1] == "\\":
+        point -= 1
+    return point
 
 
 def split_text(text: str, limit: int) -> list[str]:
     """Chunks of at most ``limit`` characters, broken at a paragraph, a line or a space
     when one is in the second half of the chunk, else hard. Empty text gives no chunks."""
-    chunks: list[str] = []
-    rest = text.strip("\n")
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut_at = -1
-        for sep in ("\n\n", "\n", " "):
-            found = window.rfind(sep)
-            if found >= limit // 2:
-                cut_at = found
-                break
-        if cut_at <= 0:
-            cut_at = limit
-            while cut_at > 1 and rest[cut_at - 1] == "\\":
-                cut_at -= 1  # never leave an escape without what it escapes
-        chunk = rest[:cut_at].rstrip()
-        if chunk:
-            chunks.append(chunk)
-        rest = rest[cut_at:].lstrip("\n ")
-    if rest.strip():
-        chunks.append(rest)
-    return chunks
+    return splitting.split_text(text, limit, keep_whole=_keep_whole)
 
 
 # -- embeds ---------------------------------------------------------------------------------

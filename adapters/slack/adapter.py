@@ -21,23 +21,23 @@ member will see them:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.common.inflight import InFlight
 from adapters.slack import render
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
 from adapters.slack.errors import SLACK_FAILURES
 from adapters.slack.installations import set_workspace_disabled
 from adapters.slack.outlet import SlackOutlet
-from adapters.slack.pacing import Gcra
+from adapters.slack.pacing import unpaced
 from adapters.slack.people import PLATFORM, People
 from bot.context import Services
 from bot.errors import PlatformUnreachable
@@ -94,35 +94,6 @@ def without_mentions(text: str) -> str:
     return _MENTION.sub(" ", text).strip()
 
 
-class InFlight:
-    """The listener bodies still running after their acknowledgement, so that shutdown
-    (and a test) can wait for them instead of cutting a reply in half."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._tasks.discard(task)
-            if not self._tasks:
-                self._idle.set()
-
-    async def wait_idle(self, timeout: float | None = None) -> None:
-        await asyncio.wait_for(self._idle.wait(), timeout)
-
-    def __len__(self) -> int:
-        return len(self._tasks)
-
-
 @dataclass
 class SlackAdapter:
     services: Services
@@ -148,8 +119,7 @@ class SlackAdapter:
             if client is None:
                 raise
             # Authorised by bolt a moment ago, but not (yet) in our store: use its client.
-            unpaced = Gcra(1000.0, burst=1000)
-            return WorkspaceLink(team, client, unpaced, unpaced)
+            return WorkspaceLink(team, client, unpaced(), unpaced())
 
     async def _actor(self, link: WorkspaceLink, team: str, user: str) -> Actor:
         return await self.people.actor(link.client, team, user)

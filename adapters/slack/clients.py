@@ -16,10 +16,9 @@ client is cached until the workspace is uninstalled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,7 +33,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.pacing import ChannelSpacing, Gcra, SendLimits
+from adapters.common.pacing import ChannelSpacing, Pacer, Slots, retry_after
+from adapters.slack.pacing import SendLimits
 from adapters.slack.render import SlackMessage
 from bot import telemetry
 
@@ -49,47 +49,12 @@ def api_url(configured: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def retry_after(headers: dict[str, list[str]]) -> float | None:
+def retry_after_of(headers: Mapping[str, Any]) -> float | None:
+    """The ``Retry-After`` of slack_sdk's headers (a list per name) or aiohttp's."""
     for name, values in headers.items():
-        if name.lower() == "retry-after" and values:
-            try:
-                return float(values[0])
-            except ValueError:
-                return None
+        if name.lower() == "retry-after":
+            return retry_after(values[0] if isinstance(values, list) and values else values)
     return None
-
-
-class Slots:
-    """Bounds the Web API calls in flight, across workspaces. A call waiting out a 429
-    gives its slot back meanwhile, so sleepers cannot starve the sends that may go."""
-
-    def __init__(self, size: int) -> None:
-        self._semaphore = asyncio.Semaphore(size)
-        self._holders: set[asyncio.Task[Any]] = set()
-
-    async def __aenter__(self) -> None:
-        await self._semaphore.acquire()
-        task = asyncio.current_task()
-        if task is not None:
-            self._holders.add(task)
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._holders.discard(asyncio.current_task())  # type: ignore[arg-type]
-        self._semaphore.release()
-
-    @contextlib.asynccontextmanager
-    async def released(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if task not in self._holders:
-            yield
-            return
-        self._holders.discard(task)  # type: ignore[arg-type]
-        self._semaphore.release()
-        try:
-            yield
-        finally:
-            await self._semaphore.acquire()
-            self._holders.add(task)  # type: ignore[arg-type]
 
 
 class RateLimitPause(AsyncRateLimitErrorRetryHandler):
@@ -102,7 +67,7 @@ class RateLimitPause(AsyncRateLimitErrorRetryHandler):
 
     def __init__(
         self,
-        pacer_for: Callable[[str], Gcra | None] | None = None,
+        pacer_for: Callable[[str], Pacer | None] | None = None,
         *,
         slots: Slots | None = None,
         max_retry_count: int,
@@ -136,7 +101,7 @@ class RateLimitPause(AsyncRateLimitErrorRetryHandler):
         if response is None:
             raise error  # type: ignore[misc]  # as slack_sdk's handler does
         method = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
-        seconds = retry_after(response.headers) or 1.0
+        seconds = retry_after_of(response.headers) or 1.0
         pacer = self._pacer_for(method) if self._pacer_for is not None else None
         if pacer is not None:
             pacer.pause(seconds)
@@ -152,7 +117,7 @@ class RateLimitPause(AsyncRateLimitErrorRetryHandler):
 
 def retry_handlers(
     limits: SendLimits,
-    pacer_for: Callable[[str], Gcra | None] | None = None,
+    pacer_for: Callable[[str], Pacer | None] | None = None,
     slots: Slots | None = None,
 ) -> list[AsyncRetryHandler]:
     return [
@@ -167,14 +132,14 @@ class WorkspaceLink:
 
     team_id: str
     client: AsyncWebClient
-    posts: Gcra
-    opens: Gcra
+    posts: Pacer
+    opens: Pacer
     #: Who installed the app (OAuth), told when the team digest cannot be posted.
     installer: str | None = None
 
 
-def _pacers(posts: Gcra, opens: Gcra) -> Callable[[str], Gcra | None]:
-    def pacer_for(method: str) -> Gcra | None:
+def _pacers(posts: Pacer, opens: Pacer) -> Callable[[str], Pacer | None]:
+    def pacer_for(method: str) -> Pacer | None:
         if method == "conversations.open":
             return opens
         if method.startswith(("chat.", "files.")):
@@ -214,7 +179,7 @@ class SlackClients:
     _slots: Slots | None = None
 
     def client(
-        self, token: str | None, *, pacer_for: Callable[[str], Gcra | None] | None = None
+        self, token: str | None, *, pacer_for: Callable[[str], Pacer | None] | None = None
     ) -> AsyncWebClient:
         return AsyncWebClient(
             token=token,
@@ -252,13 +217,7 @@ class SlackClients:
                 raise NotInstalled(team_id)
             token = bot.bot_token
             installer = (bot.custom_values or {}).get("installer_user_id")
-        limits = self.limits
-        posts = Gcra(limits.per_workspace, limits.workspace_burst)
-        opens = (
-            Gcra(limits.opens_per_second)
-            if limits.opens_per_second
-            else Gcra(1000.0, burst=1000)  # unpaced, but a 429 still pauses it
-        )
+        posts, opens = self.limits.posts(), self.limits.opens()
         client = self.client(token, pacer_for=_pacers(posts, opens))
         link = self._links[key] = WorkspaceLink(team_id, client, posts, opens, installer)
         return link

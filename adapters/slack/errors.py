@@ -20,7 +20,7 @@ from typing import Literal
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from adapters.slack.clients import retry_after
+from adapters.slack.clients import retry_after_of
 from bot.errors import PlatformUnreachable
 
 #: The bot token no longer works: uninstalled, revoked, or the workspace is gone.
@@ -71,8 +71,7 @@ def unreachable(
         status = int(getattr(exc.response, "status_code", 200) or 200)
         scope = scope_of(code, status=status, channel_target=channel_target)
         if scope == "transient":
-            headers = getattr(exc.response, "headers", None) or {}
-            wait = retry_after({k: [str(v)] for k, v in dict(headers).items()})
+            wait = retry_after_of(dict(getattr(exc.response, "headers", None) or {}))
             return PlatformUnreachable(
                 "slack.transient", permanent=False, retry_after=wait, error=code
             )

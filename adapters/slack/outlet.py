@@ -23,6 +23,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.common.dm import send_to_dm
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
 from adapters.slack.errors import SLACK_FAILURES, error_code, unreachable
 from adapters.slack.render import SlackMessage, render_message
@@ -157,23 +158,23 @@ class SlackOutlet:
     async def _to_member(
         self, link: WorkspaceLink, target: Target, replies: Sequence[Reply]
     ) -> Sent:
-        assert target.user is not None
-        channel = target.dm_channel
+        user = target.user
+        assert user is not None
         try:
-            if channel is None:
-                channel = await self._open_dm(link, target.user)
-            try:
-                ts = await self._post(link, channel, replies)
-            except SlackApiError as exc:
-                if target.dm_channel is None or error_code(exc) != "channel_not_found":
-                    raise
-                # The cached DM id is stale (another install of the app): open it anew.
-                self._dms.pop((link.team_id, target.user), None)
-                channel = await self._open_dm(link, target.user)
-                ts = await self._post(link, channel, replies)
+            channel, ts = await send_to_dm(
+                target.dm_channel,
+                open_dm=lambda: self._open_dm(link, user),
+                send=lambda channel: self._post(link, channel, replies),
+                stale=_stale_dm,
+                # A stale id may be in this process's cache too (another install).
+                forget=lambda: self._forget_dm(link.team_id, user),
+            )
         except SLACK_FAILURES as exc:
             raise await self._failed(link, exc, channel=None) from exc
         return Sent(message_id=f"{channel}:{ts}", dm_channel=channel)
+
+    def _forget_dm(self, team: str, user: str) -> None:
+        self._dms.pop((team, user), None)
 
     async def _open_dm(self, link: WorkspaceLink, user: str) -> str:
         key = (link.team_id, user)
@@ -269,6 +270,10 @@ class SlackOutlet:
             await self.on_digest_failed(link, channel, error)
         except Exception:
             log.exception("slack: could not tell an admin that the digest failed")
+
+
+def _stale_dm(exc: Exception) -> bool:
+    return isinstance(exc, SlackApiError) and error_code(exc) == "channel_not_found"
 
 
 def describe(error: PlatformUnreachable) -> dict[str, Any]:

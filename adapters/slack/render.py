@@ -49,6 +49,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from adapters.common import splitting
 from bot import markup
 from bot.reply import Button, Choice, Form, FormField, Reply, Section
 
@@ -86,7 +87,7 @@ HOME_PAGE_ACTION = "mentorhome|page"
 CALLBACK_PREFIX = "mentor|"
 #: The action id of every modal input; the block id carries the field name.
 INPUT_ACTION = "value"
-ELLIPSIS = "…"
+ELLIPSIS = splitting.ELLIPSIS
 
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Control characters Slack has no use for; \x00-\x02 are also our placeholders.
@@ -96,26 +97,12 @@ _PLACEHOLDER = re.compile("\x01(\\d+)\x02")
 
 def u16(text: str) -> int:
     """Length as Slack may count it: UTF-16 code units (>= code points)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def _prefix_within(text: str, limit: int) -> int:
-    """The number of code points of the longest prefix of ``text`` within ``limit``."""
-    if len(text) * 2 <= limit:
-        return len(text)
-    used = 0
-    for index, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return index
-    return len(text)
+    return splitting.utf16_len(text)
 
 
 def cut(text: str, limit: int) -> str:
     """``text`` shortened to ``limit`` (with an ellipsis when something was dropped)."""
-    if u16(text) <= limit:
-        return text
-    return text[: _prefix_within(text, limit - 1)].rstrip() + ELLIPSIS
+    return splitting.cut(text, limit, utf16=True)
 
 
 def plain(text: str, limit: int, *, fallback: str = ELLIPSIS) -> str:
@@ -151,24 +138,15 @@ def mrkdwn(text: str) -> str:
     return _PLACEHOLDER.sub(lambda m: links[int(m.group(1))], out)
 
 
-def _split_point(text: str, limit: int) -> int:
-    """Where to split ``text`` so the first part fits ``limit``: the last paragraph,
-    line or word break in the second half of the room, else a hard cut; never inside an
-    entity or a link."""
-    room = _prefix_within(text, limit)
-    point = room
-    for sep in ("\n\n", "\n", " "):
-        found = text.rfind(sep, 0, room)
-        if found > room // 2:
-            point = found
-            break
+def _keep_whole(text: str, point: int) -> int:
+    """A split point moved back so it is never inside an entity or a link."""
     amp = text.rfind("&", 0, point)
     if amp > 0 and ";" not in text[amp:point] and point - amp <= 6:
         point = amp
     lt = text.rfind("<", 0, point)
     if lt > 0 and ">" not in text[lt:point]:
         point = lt
-    return max(point, 1)
+    return point
 
 
 def cut_mrkdwn(text: str, limit: int) -> str:
@@ -180,16 +158,7 @@ def cut_mrkdwn(text: str, limit: int) -> str:
 
 def split_text(text: str, limit: int) -> list[str]:
     """``text`` (mrkdwn) in pieces that each fit ``limit``; blank pieces dropped."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while u16(rest) > limit:
-        point = _split_point(rest, limit)
-        head, rest = rest[:point].rstrip(), rest[point:].strip()
-        if head:
-            chunks.append(head)
-    if rest:
-        chunks.append(rest)
-    return chunks
+    return splitting.split_text(text, limit, utf16=True, keep_whole=_keep_whole)
 
 
 # -- action ids ---------------------------------------------------------------------------
@@ -381,7 +350,8 @@ def _input(field: FormField) -> InputBlock:
     else:
         max_length = min(field.max_length, INPUT_MAX_LENGTH) if field.max_length > 0 else None
         initial = _CONTROL.sub("", field.initial)
-        initial = initial[: _prefix_within(initial, max_length or INPUT_MAX_LENGTH)]
+        room = max_length or INPUT_MAX_LENGTH
+        initial = initial[: splitting.prefix_within(initial, room, utf16=True)]
         element = PlainTextInputElement(
             action_id=INPUT_ACTION,
             multiline=field.kind == "textarea",

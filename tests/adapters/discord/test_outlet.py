@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import time
-import warnings
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,10 +30,6 @@ from tests.adapters.discord.conftest import make_adapter, running
 from tests.conftest import engine_for
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_routes import RecordedRequest
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
-    from adapters.discord.pacing import Pacer
 
 #: Monday 09:00 UTC: members seeded a minute earlier have their daily prompt due now.
 DUE = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -272,25 +267,3 @@ async def test_an_ip_ban_stops_every_request_for_its_duration(
         fake.banned = False
     assert not banned.value.permanent and banned.value.retry_after == 600
     assert adapter.outlet.pacer.delay > 590  # the next delivery waits out the ban
-
-
-async def test_pacer_spaces_requests_and_allows_a_small_burst():
-    now = [0.0]
-    waits: list[float] = []
-
-    async def sleep_and_move(seconds: float) -> None:
-        waits.append(round(seconds, 6))
-        now[0] += seconds
-
-    pacer = Pacer(10, burst=3, clock=lambda: now[0], sleep=sleep_and_move)
-    for _ in range(6):
-        await pacer.take()
-    assert waits == [0.1, 0.1, 0.1]  # three at once, then one every 0.1 s
-    assert now[0] == pytest.approx(0.3)
-    now[0] = 10.0  # after a long pause (or a stalled loop): the burst, not a backlog
-    waits.clear()
-    for _ in range(4):
-        await pacer.take()
-    assert waits == [0.1]
-    pacer.hold(5)
-    assert pacer.delay == pytest.approx(5.0)
