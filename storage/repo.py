@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -141,6 +141,27 @@ class Store:
             for name, value in changes.items():
                 setattr(ws, name, value)
             return ws
+
+    async def set_workspace_disabled(
+        self, platform: str, external_id: str, reason: str | None
+    ) -> bool:
+        """Stop (``reason``) or resume (None) all sending to a workspace; the outbox reads
+        ``disabled_reason`` before every send. Returns whether a workspace changed."""
+        async with self.session() as s:
+            result = await s.execute(
+                update(Workspace)
+                .where(
+                    Workspace.platform == platform,
+                    Workspace.external_id == external_id,
+                    Workspace.disabled_reason.is_not(None)
+                    if reason is None
+                    else (
+                        Workspace.disabled_reason.is_(None) | (Workspace.disabled_reason != reason)
+                    ),
+                )
+                .values(disabled_reason=reason)
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     async def start_assessment(self, member_id: int, level: str, *, now: datetime) -> Assessment:
         async with self.session() as s:

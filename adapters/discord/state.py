@@ -97,11 +97,4 @@ class State:
     async def set_disabled(self, guild_id: str, reason: str | None) -> None:
         """Mark a server Mentorbot was removed from (the outbox stops sending there), or
         clear the mark when it is added back."""
-        async with self.store.session() as s:
-            row = await s.scalar(
-                select(Workspace).where(
-                    Workspace.platform == PLATFORM, Workspace.external_id == guild_id
-                )
-            )
-            if row is not None and row.disabled_reason != reason:
-                row.disabled_reason = reason
+        await self.store.set_workspace_disabled(PLATFORM, guild_id, reason)

@@ -35,7 +35,6 @@ from adapters.common.inflight import InFlight
 from adapters.slack import render
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
 from adapters.slack.errors import SLACK_FAILURES
-from adapters.slack.installations import set_workspace_disabled
 from adapters.slack.outlet import SlackOutlet
 from adapters.slack.pacing import unpaced
 from adapters.slack.people import PLATFORM, People
@@ -342,7 +341,7 @@ class SlackAdapter:
         """Nothing more is sent to this workspace: the outbox skips it from now on."""
         async with self.in_flight.track():
             log.warning("slack: %s in %s; sending to it stops", reason, team)
-            await set_workspace_disabled(self.services.store, team, reason)
+            await self.services.store.set_workspace_disabled(PLATFORM, team, reason)
             self.clients.forget(team)
             self.people.forget_team(team)
             if self.forget_installation is not None:
@@ -350,7 +349,7 @@ class SlackAdapter:
 
     async def disabled(self, team: str, error: str) -> None:
         """The outlet saw the token stop working."""
-        await set_workspace_disabled(self.services.store, team, error)
+        await self.services.store.set_workspace_disabled(PLATFORM, team, error)
         self.people.forget_team(team)
 
     async def digest_failed(

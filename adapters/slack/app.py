@@ -42,8 +42,7 @@ from adapters.slack.gate import events_handler
 from adapters.slack.installations import (
     DbInstallationStore,
     DbOAuthStateStore,
-    TokenCipher,
-    set_workspace_disabled,
+    token_cipher,
 )
 from adapters.slack.outlet import SlackOutlet
 from adapters.slack.pacing import SendLimits
@@ -145,7 +144,7 @@ class SlackConfig:
         if not (config.bot_token or config.oauth):
             raise ConfigError("SLACK_BOT_TOKEN or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET is missing")
         if config.oauth:
-            TokenCipher.from_setting(config.secret_key)  # a bad key stops here, before any I/O
+            token_cipher(config.secret_key)  # a bad key stops here, before any I/O
         return config
 
 
@@ -240,7 +239,7 @@ class SlackRuntime:
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
         if config.oauth:
-            self._cipher = TokenCipher.from_setting(config.secret_key)  # fails at start
+            self._cipher = token_cipher(config.secret_key)  # fails at start
 
     @property
     def outlet(self) -> SlackOutlet:
@@ -331,7 +330,7 @@ class SlackRuntime:
             error = exc.response.get("error")
             raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
         team = auth.get("team_id")
-        if team and await set_workspace_disabled(self.services.store, str(team), None):
+        if team and await self.services.store.set_workspace_disabled("slack", str(team), None):
             log.info("slack: workspace %s is enabled again", team)
 
     async def _check_app_token(self, clients: SlackClients) -> None:

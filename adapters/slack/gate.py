@@ -12,7 +12,8 @@ this order:
    signature ``v0=`` and 64 hex digits, equal to the HMAC of the raw bytes.
 2. **400** to a body that cannot be parsed (not UTF-8, not the JSON or form it claims
    to be, too deep) or whose parsed value is not the shape Slack sends: an object, and
-   at every key that bolt or the adapter reads, the type they expect (``SHAPES``).
+   at every key that bolt or the adapter reads, the type they expect (``SHAPES``,
+   checked by ``adapters.common.shapes``).
 3. Bolt, with the same bytes (it checks the signature again, and parses them with the
    very function used here, so what was checked is what the listeners get).
 
@@ -27,7 +28,6 @@ import hmac
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -39,6 +39,8 @@ from slack_bolt.request.internals import (
     extract_content_type,
     parse_body,
 )
+
+from adapters.common.shapes import ListOf, MapOf, Obj, matches
 
 #: Bolt refuses requests older (or newer) than this, in seconds; so does the gate.
 MAX_SKEW_S = 5 * 60
@@ -64,27 +66,6 @@ INTERACTIVE_TYPES = frozenset(
 
 
 # -- shapes --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Obj:
-    """A JSON object; each listed key, when present, has the listed shape."""
-
-    keys: Mapping[str, Any]
-    required: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ListOf:
-    item: Any
-    min_len: int = 0
-
-
-@dataclass(frozen=True)
-class MapOf:
-    """An object whose every value has one shape (``view.state.values``)."""
-
-    value: Any
 
 
 OPT_STR = (str, None)
@@ -214,36 +195,6 @@ REQUIRED = {
 }
 
 
-def _matches(value: Any, shape: Any, depth: int = 0) -> bool:
-    if depth > 8:  # deeper than any shape above: only reached through a bug here
-        return False
-    if shape is None:
-        return value is None
-    if isinstance(shape, tuple):
-        return any(_matches(value, s, depth) for s in shape)
-    if isinstance(shape, type):
-        # bool is an int in Python; no shape here wants either for the other.
-        return isinstance(value, shape) and not (shape is int and isinstance(value, bool))
-    if isinstance(shape, ListOf):
-        return (
-            isinstance(value, list)
-            and len(value) >= shape.min_len
-            and all(_matches(v, shape.item, depth + 1) for v in value)
-        )
-    if isinstance(shape, MapOf):
-        return isinstance(value, dict) and all(
-            _matches(v, shape.value, depth + 1) for v in value.values()
-        )
-    assert isinstance(shape, Obj)
-    if not isinstance(value, dict):
-        return False
-    if any(key not in value for key in shape.required):
-        return False
-    return all(
-        _matches(value[key], sub, depth + 1) for key, sub in shape.keys.items() if key in value
-    )
-
-
 def shape_problem(body: Any) -> str | None:
     """Why a parsed body is not something Slack sends, or None when it could be."""
     if not isinstance(body, dict) or not body:
@@ -252,12 +203,12 @@ def shape_problem(body: Any) -> str | None:
     if not isinstance(kind, str | None):
         return "a type that is not a string"
     spec = INTERACTIVE if kind in INTERACTIVE_TYPES else TOP
-    if not _matches(body, spec):
+    if not matches(body, spec):
         return f"unexpected shape for {kind or 'a request'}"
     missing = [key for key in REQUIRED.get(str(kind), ()) if key not in body]
     if missing:
         return f"{kind} without {', '.join(missing)}"
-    if "command" in body and not _matches(body, Obj({}, required=("team_id", "user_id"))):
+    if "command" in body and not matches(body, Obj({}, required=("team_id", "user_id"))):
         return "slash command without team_id or user_id"
     return None
 

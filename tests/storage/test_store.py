@@ -30,6 +30,21 @@ async def test_members_are_keyed_by_platform_workspace_and_user(services) -> Non
     assert a.workspace_id != b.workspace_id != c.workspace_id
 
 
+async def test_a_workspace_is_disabled_and_enabled_again_by_platform_and_id(services) -> None:
+    store: Store = services.store
+    slack = await store.workspace("slack", "T1", now=START, defaults={})
+    discord = await store.workspace("discord", "T1", now=START, defaults={})
+    assert await store.set_workspace_disabled("slack", "T1", "tokens_revoked")
+    assert not await store.set_workspace_disabled("slack", "T1", "tokens_revoked")  # as it was
+    assert not await store.set_workspace_disabled("slack", "T-unknown", "tokens_revoked")
+    assert (await store.get_workspace(slack.id)).disabled_reason == "tokens_revoked"
+    assert (await store.get_workspace(discord.id)).disabled_reason is None
+    assert await store.set_workspace_disabled("slack", "T1", "app_uninstalled")  # a new reason
+    assert await store.set_workspace_disabled("slack", "T1", None)
+    assert not await store.set_workspace_disabled("slack", "T1", None)
+    assert (await store.get_workspace(slack.id)).disabled_reason is None
+
+
 async def test_two_workspaces_never_see_each_others_data(mentor: Mentor) -> None:
     alice = Chat(mentor, make_actor("U1", workspace="T-alpha"))
     mallory = Chat(mentor, make_actor("U1", workspace="T-beta"))
