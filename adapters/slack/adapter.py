@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.common.caches import Lru
 from adapters.common.inflight import InFlight
 from adapters.slack import render
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
@@ -103,7 +103,7 @@ class SlackAdapter:
     in_flight: InFlight = field(default_factory=InFlight)
     #: Forget an uninstalled workspace's installation (OAuth mode).
     forget_installation: Callable[[str], Awaitable[None]] | None = None
-    _seen_events: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _seen_events: Lru[str, bool] = field(default_factory=lambda: Lru(1000))
 
     @property
     def sender(self) -> Sender:
@@ -123,6 +123,10 @@ class SlackAdapter:
     async def _actor(self, link: WorkspaceLink, team: str, user: str) -> Actor:
         return await self.people.actor(link.client, team, user)
 
+    async def _who(self, team: str, user: str, client: Any) -> tuple[WorkspaceLink, Actor]:
+        link = await self._link(team, client)
+        return link, await self._actor(link, team, user)
+
     async def say(self, actor: Actor, key: str, **values: object) -> str:
         """The adapter's own few words, in the member's language (Slack's locale is only
         the first-contact hint)."""
@@ -139,8 +143,7 @@ class SlackAdapter:
         async with self.in_flight.track():
             team, user = str(body.get("team_id", "")), str(body.get("user_id", ""))
             channel = body.get("channel_id")
-            link = await self._link(team, client)
-            actor = await self._actor(link, team, user)
+            link, actor = await self._who(team, user, client)
             text = str(body.get("text") or "")
             replies = await self.handle(Command(actor=actor, text=text, channel=channel))
             reopen = (RUN_ACTION, text or "help")
@@ -166,8 +169,7 @@ class SlackAdapter:
         async with self.in_flight.track():
             team = str(body.get("team_id") or event.get("team") or "")
             user, channel = str(event.get("user", "")), str(event.get("channel", ""))
-            link = await self._link(team, client)
-            actor = await self._actor(link, team, user)
+            link, actor = await self._who(team, user, client)
             text = without_mentions(str(event.get("text") or ""))
             replies = await self.handle(Message(actor=actor, text=text, channel=channel))
             reopen = (RUN_ACTION, text[:2000])
@@ -187,8 +189,7 @@ class SlackAdapter:
             return
         async with self.in_flight.track():
             team = str(body.get("team_id") or event.get("team") or "")
-            link = await self._link(team, client)
-            actor = await self._actor(link, team, str(event.get("user", "")))
+            link, actor = await self._who(team, str(event.get("user", "")), client)
             text = without_mentions(str(event.get("text") or ""))
             replies = await self.handle(Message(actor=actor, text=text, channel=channel))
             thread = str(event.get("thread_ts") or event.get("ts") or "") or None
@@ -208,11 +209,9 @@ class SlackAdapter:
         """Slack resends an event it thinks was not acknowledged; answer it once."""
         if not event_id:
             return False
-        if event_id in self._seen_events:
+        if str(event_id) in self._seen_events:
             return True
-        self._seen_events[str(event_id)] = None
-        if len(self._seen_events) > 1000:
-            self._seen_events.popitem(last=False)
+        self._seen_events.put(str(event_id), True)
         return False
 
     # -- buttons and selects ------------------------------------------------------------
@@ -232,8 +231,7 @@ class SlackAdapter:
             channel = (body.get("channel") or {}).get("id")
             container = body.get("container") or {}
             view = body.get("view") or {}
-            link = await self._link(team, client)
-            actor = await self._actor(link, team, user)
+            link, actor = await self._who(team, user, client)
             replies = await self.handle(
                 Action(actor=actor, action_id=core_id, value=str(value), channel=channel)
             )
@@ -259,8 +257,7 @@ class SlackAdapter:
             team = str((body.get("team") or {}).get("id", ""))
             user = str((body.get("user") or {}).get("id", ""))
             page = str((body.get("actions") or [{}])[0].get("value") or "0")
-            link = await self._link(team, client)
-            actor = await self._actor(link, team, user)
+            link, actor = await self._who(team, user, client)
             await self.publish_home(link, actor, page=whole_number(page, 0, 1000) or 0)
 
     # -- modals ---------------------------------------------------------------------------
@@ -314,8 +311,7 @@ class SlackAdapter:
             return
         async with self.in_flight.track():
             team = str(body.get("team_id", ""))
-            link = await self._link(team, client)
-            actor = await self._actor(link, team, str(event.get("user", "")))
+            link, actor = await self._who(team, str(event.get("user", "")), client)
             await self.publish_home(link, actor)
 
     async def publish_home(self, link: WorkspaceLink, actor: Actor, *, page: int = 0) -> None:
@@ -470,11 +466,6 @@ class SlackAdapter:
 
     async def _attachments(self, link: WorkspaceLink, actor: Actor, reply: Reply) -> None:
         """Charts and exports go to the DM: Slack has no ephemeral files."""
-        if not (reply.files or reply.document):
-            return
-        dm = await self.sender.open_dm(link, actor.user)
-        for path in reply.files:
-            name = path.replace("\\", "/").rsplit("/", 1)[-1] or "file"
-            await self.sender.upload(link, dm, path=path, filename=name)
-        if reply.document:
-            await self.sender.upload(link, dm, content=reply.document, filename=reply.document_name)
+        if reply.files or reply.document:
+            dm = await self.sender.open_dm(link, actor.user)
+            await self.sender.upload_files(link, dm, reply)

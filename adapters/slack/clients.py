@@ -37,6 +37,7 @@ from adapters.common.pacing import ChannelSpacing, Pacer, Slots, retry_after
 from adapters.slack.pacing import SendLimits
 from adapters.slack.render import SlackMessage
 from bot import telemetry
+from bot.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +294,22 @@ class Sender:
         async with self.clients.slots:
             await link.client.files_upload_v2(
                 channel=channel, content=data, filename=filename, thread_ts=thread_ts
+            )
+
+    async def upload_files(
+        self, link: WorkspaceLink, channel: str, reply: Reply, *, thread_ts: str | None = None
+    ) -> None:
+        """A reply's charts and export, in ``channel``."""
+        for path in reply.files:
+            name = path.replace("\\", "/").rsplit("/", 1)[-1] or "file"
+            await self.upload(link, channel, path=path, filename=name, thread_ts=thread_ts)
+        if reply.document:
+            await self.upload(
+                link,
+                channel,
+                content=reply.document,
+                filename=reply.document_name,
+                thread_ts=thread_ts,
             )
 
 

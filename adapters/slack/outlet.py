@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.common.caches import Lru
 from adapters.common.dm import send_to_dm
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
 from adapters.slack.errors import SLACK_FAILURES, error_code, unreachable
@@ -47,25 +47,19 @@ OnDigestFailed = Callable[[WorkspaceLink, str, PlatformUnreachable], Awaitable[N
 
 
 class RenderCache:
-    """Rendered messages of recently sent ``Reply`` objects, by identity.
-
-    The core shares one ``Reply`` among every member of a language due in a period, so a
-    fan-out renders each distinct prompt once instead of once per member.
-    """
+    """Rendered messages of recently sent ``Reply`` objects, by identity: the core shares
+    one ``Reply`` among every member of a language due in a period, so a fan-out renders
+    each distinct prompt once instead of once per member."""
 
     def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._entries: OrderedDict[int, tuple[Reply, list[SlackMessage]]] = OrderedDict()
+        self._entries: Lru[int, tuple[Reply, list[SlackMessage]]] = Lru(size)
 
     def messages(self, reply: Reply) -> list[SlackMessage]:
         found = self._entries.get(id(reply))
         if found is not None and found[0] is reply:
-            self._entries.move_to_end(id(reply))
             return found[1]
         messages = render_message(reply)
-        self._entries[id(reply)] = (reply, messages)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(id(reply), (reply, messages))
         return messages
 
 
@@ -87,9 +81,9 @@ class SlackOutlet:
         self.renders = RenderCache()
         #: DM channel ids this process opened or used, and opens under way: two prompts
         #: for one member in one tick (daily and monthly) open the DM once.
-        self._dms: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._dms: Lru[tuple[str, str], str] = Lru(DM_CACHE)
         self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
-        self._statuses: OrderedDict[tuple[str, str], _Status] = OrderedDict()
+        self._statuses: Lru[tuple[str, str], _Status] = Lru(DM_CACHE)
 
     async def is_away(self, target: Target, *, now: datetime) -> bool:
         """``bot.delivery.Presence``: the member's status (``users.info``) says time off.
@@ -120,10 +114,7 @@ class SlackOutlet:
                 str(profile.get("status_emoji") or ""),
                 datetime.fromtimestamp(expiry, UTC) if expiry else None,
             )
-            self._statuses[key] = status
-            self._statuses.move_to_end(key)
-            if len(self._statuses) > DM_CACHE:
-                self._statuses.popitem(last=False)
+            self._statuses.put(key, status)
         _, text, emoji, expires = status
         return status_says_away(text, emoji, expires=expires, now=now)
 
@@ -174,13 +165,12 @@ class SlackOutlet:
         return Sent(message_id=f"{channel}:{ts}", dm_channel=channel)
 
     def _forget_dm(self, team: str, user: str) -> None:
-        self._dms.pop((team, user), None)
+        self._dms.pop((team, user))
 
     async def _open_dm(self, link: WorkspaceLink, user: str) -> str:
         key = (link.team_id, user)
         found = self._dms.get(key)
         if found is not None:
-            self._dms.move_to_end(key)
             return found
         pending = self._opening.get(key)
         if pending is not None:
@@ -190,9 +180,7 @@ class SlackOutlet:
             channel = await pending
         finally:
             del self._opening[key]
-        self._dms[key] = channel
-        if len(self._dms) > DM_CACHE:
-            self._dms.popitem(last=False)
+        self._dms.put(key, channel)
         return channel
 
     async def _to_channel(
@@ -221,27 +209,12 @@ class SlackOutlet:
                     link, channel, self.renders.messages(reply), thread_ts=ts
                 )
             for reply in replies:
-                await self._files(
+                await self.sender.upload_files(
                     link, channel, reply, thread_ts=ts if reply is not replies[0] else None
                 )
         except SLACK_FAILURES:
             log.exception("slack: the rest of a delivery to %s failed after its message", channel)
         return ts
-
-    async def _files(
-        self, link: WorkspaceLink, channel: str, reply: Reply, *, thread_ts: str | None
-    ) -> None:
-        for path in reply.files:
-            name = path.replace("\\", "/").rsplit("/", 1)[-1] or "file"
-            await self.sender.upload(link, channel, path=path, filename=name, thread_ts=thread_ts)
-        if reply.document:
-            await self.sender.upload(
-                link,
-                channel,
-                content=reply.document,
-                filename=reply.document_name,
-                thread_ts=thread_ts,
-            )
 
     async def _failed(
         self, link: WorkspaceLink, exc: BaseException, *, channel: str | None

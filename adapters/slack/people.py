@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.common.caches import Lru
 from adapters.slack.errors import SLACK_FAILURES
 from bot.events import Actor
 
@@ -58,9 +58,8 @@ class People:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl
-        self.size = size
         self._clock = clock
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Profile]] = OrderedDict()
+        self._cache: Lru[tuple[str, str], tuple[float, Profile]] = Lru(size)
 
     async def profile(self, client: AsyncWebClient, team: str, user: str) -> Profile | None:
         key = (team, user)
@@ -76,10 +75,7 @@ class People:
             )
             return None
         profile = profile_of(response.get("user") or {})
-        self._cache[key] = (now, profile)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
+        self._cache.put(key, (now, profile))
         return profile
 
     async def actor(self, client: AsyncWebClient, team: str, user: str) -> Actor:
@@ -97,5 +93,4 @@ class People:
         )
 
     def forget_team(self, team: str) -> None:
-        for key in [k for k in self._cache if k[0] == team]:
-            del self._cache[key]
+        self._cache.drop(lambda key: key[0] == team)
