@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.grammar import Arg
 from bot.reply import Reply
 
 if TYPE_CHECKING:
@@ -24,15 +25,28 @@ FormHandler = Callable[["Ctx", Mapping[str, str]], Awaitable[Replies]]
 MessageHandler = Callable[["Ctx", str], Awaitable[Replies | None]]
 
 
+#: What a command without declared arguments takes: whatever follows its name.
+FREE_TEXT: tuple[Arg, ...] = (Arg("details"),)
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str
     handler: CommandHandler
-    #: ui key of the one-line usage shown in help and in errors.
+    #: ui key of the one-line usage shown in errors (help writes its own from ``args``).
     usage_key: str
     aliases: tuple[str, ...] = ()
     #: Listed in ``/mentor help``; hidden ones still work.
     listed: bool = True
+    #: The arguments, in the order they are written (``bot.grammar``): Discord's options
+    #: and help's usage line are made from them. None: not declared, so a platform
+    #: offers one free-text argument (``FREE_TEXT``) and a test asks for a declaration.
+    args: tuple[Arg, ...] | None = None
+
+    @property
+    def grammar(self) -> tuple[Arg, ...]:
+        """The arguments every platform offers: the declared ones, or free text."""
+        return FREE_TEXT if self.args is None else self.args
 
 
 @dataclass
@@ -43,10 +57,20 @@ class Router:
     messages: list[MessageHandler] = field(default_factory=list)
 
     def command(
-        self, name: str, *, usage: str, aliases: Sequence[str] = (), listed: bool = True
+        self,
+        name: str,
+        *,
+        usage: str,
+        aliases: Sequence[str] = (),
+        listed: bool = True,
+        args: Sequence[Arg] | None = None,
     ) -> Callable[[CommandHandler], CommandHandler]:
+        declared = None if args is None else tuple(args)
+        if declared is not None and len({a.name for a in declared}) != len(declared):
+            raise ValueError(f"command {name!r} names an argument twice")
+
         def register(fn: CommandHandler) -> CommandHandler:
-            self.commands[name] = CommandSpec(name, fn, usage, tuple(aliases), listed)
+            self.commands[name] = CommandSpec(name, fn, usage, tuple(aliases), listed, declared)
             return fn
 
         return register

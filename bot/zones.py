@@ -12,11 +12,14 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from bot.content import Pack
+from bot.grammar import best_matches
 from schedules.timing import is_valid_timezone
 
 VIETNAM = "Asia/Ho_Chi_Minh"
@@ -173,6 +176,19 @@ def _by_city() -> dict[str, str]:
         cities.setdefault(fold(zone.rsplit("/", 1)[-1]), zone)
     cities.update(CITIES)
     return cities
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every real IANA zone, sorted: what a time-zone argument suggests. Reads the zone
+    database on its first call, so a platform warms it off its event loop."""
+    return tuple(sorted(z for z in available_timezones() if is_valid_timezone(z)))
+
+
+def suggest(pack: Pack, typed: str, given: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Zones matching what was typed (``ho chi`` → ``Asia/Ho_Chi_Minh``): the ``timezone``
+    arguments' suggestions (``bot.grammar.Suggest``)."""
+    return [(zone, zone) for zone in best_matches(typed, zone_names())]
 
 
 def offset_of(zone: str, at: datetime | None = None) -> float:

@@ -35,9 +35,8 @@ from adapters.discord.client import create_client, point_at
 from adapters.discord.commands import (
     MentorTranslator,
     build_group,
-    completions,
     sync_commands,
-    timezones,
+    warm_suggestions,
 )
 from adapters.discord.outlet import DiscordOutlet, attachments, send_kwargs
 from adapters.discord.pacing import DEFAULT_RATE, discord_pacer
@@ -249,15 +248,11 @@ class DiscordAdapter:
     async def setup(self) -> None:
         """After login, before the gateway: register the clicks, build and sync
         ``/mentor``. Called by discord.py's ``setup_hook``."""
-        await asyncio.to_thread(timezones)  # reads the zone database once, off the loop
+        commands, content = self.mentor.router.commands, self.services.content
+        await asyncio.to_thread(warm_suggestions, commands, content)  # the zone database
         self.client.add_dynamic_items(MentorComponent)
         await self.tree.set_translator(MentorTranslator())
-        group = build_group(
-            self.mentor.router.commands,
-            self.services.content,
-            run=self.on_command,
-            completions=completions(self.services.content),
-        )
+        group = build_group(commands, content, run=self.on_command)
         guild = discord.Object(self.guild_id) if self.guild_id else None
         self.tree.add_command(group, guild=guild)
         try:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput
-from bot.features.common import LEVEL_ALIASES, LEVELS, level_picker, resolve
+from bot.features.common import LEVEL_ALIASES, LEVEL_CHOICES, LEVELS, level_picker, resolve
+from bot.grammar import Arg, words
 from bot.reply import Button, Reply, Section
 from bot.router import Router
 
@@ -88,7 +89,12 @@ async def start(ctx: Ctx, level: str) -> list[Reply]:
     ]
 
 
-@router.command("assess", usage="usage.assess", aliases=("assessment", "danh-gia"))
+@router.command(
+    "assess",
+    usage="usage.assess",
+    aliases=("assessment", "danh-gia"),
+    args=(Arg("level", "choice", choices=LEVEL_CHOICES + words(("history", "choice.history"))),),
+)
 async def assess_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args and args[0].lower() in ("history", "lich-su"):
         return [await history(ctx)]

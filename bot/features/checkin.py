@@ -36,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput
-from bot.features.common import CADENCE_ALIASES, resolve
+from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, resolve
 from bot.features.schedule import when_text
+from bot.grammar import Arg
 from bot.prompts import (
     ACTIVITIES,
     ANSWER_ACTION,
@@ -465,7 +466,12 @@ def details_button(ctx: Ctx, cadence: str, period: str) -> Button:
 # -- commands and actions -----------------------------------------------------------------
 
 
-@router.command("checkin", usage="usage.checkin", aliases=("check-in", "ci"))
+@router.command(
+    "checkin",
+    usage="usage.checkin",
+    aliases=("check-in", "ci"),
+    args=(Arg("cadence", "choice", choices=CADENCE_CHOICES),),
+)
 async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     """The current period's prompt on demand, with what is saved so far."""
     if len(args) > 1:
@@ -789,7 +795,7 @@ async def stats_sections(ctx: Ctx) -> list[Section]:
     ]
 
 
-@router.command("stats", usage="usage.stats", aliases=("streaks", "thong-ke"))
+@router.command("stats", usage="usage.stats", aliases=("streaks", "thong-ke"), args=())
 async def stats_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args:
         raise BadInput("error.usage", usage_line=ctx.t("usage.stats"))

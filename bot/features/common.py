@@ -7,12 +7,21 @@ from collections.abc import Mapping
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput, UiKey
+from bot.grammar import items, keyed, words
 from bot.reply import Choice, Option, Reply
 
 LEVELS: tuple[str, ...] = ("intern", "junior", "mid", "senior", "staff")
 TRACKS: tuple[str, ...] = ("mle", "ds", "genai", "mlops", "research")
 CADENCES: tuple[str, ...] = ("daily", "weekly", "monthly")
 LANGUAGES: tuple[str, ...] = ("en", "vi")
+
+#: The same vocabulary as argument choices (``bot.grammar``): what Discord offers and
+#: what help lists.
+LEVEL_CHOICES = items("levels.levels")
+TRACK_CHOICES = items("tracks.tracks")
+CADENCE_CHOICES = keyed(CADENCES, "cadence")
+LANGUAGE_CHOICES = keyed(LANGUAGES, "lang")
+SWITCH_CHOICES = words(("on", "choice.on"), ("off", "choice.off"))
 
 LEVEL_ALIASES: Mapping[str, str] = {
     "intern": "intern",

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput
-from bot.features.common import CADENCE_ALIASES, CADENCES, resolve
+from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, CADENCES, resolve
 from bot.features.level import topic_section
+from bot.grammar import Arg
 from bot.reply import Field, Reply, Section
 from bot.router import Router
 
@@ -67,7 +68,16 @@ def parse_sources(raw: str) -> list[str]:
     return list(dict.fromkeys(p for p in parts if p))
 
 
-@router.command("diet", usage="usage.diet", aliases=("routine", "che-do"))
+@router.command(
+    "diet",
+    usage="usage.diet",
+    aliases=("routine", "che-do"),
+    args=(
+        Arg("cadence", "choice", choices=CADENCE_CHOICES),
+        Arg("sources", word="set"),
+        Arg("reset", "flag", word="reset"),
+    ),
+)
 async def diet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if not args:
         return [overview_reply(ctx)]

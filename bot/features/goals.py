@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bot import text
 from bot.context import Ctx, Services
 from bot.errors import BadInput
+from bot.grammar import Arg, keyed, words
 from bot.mentoring import (
     TickHook,
     local_date,
@@ -184,7 +185,26 @@ async def open_goal_form(ctx: Ctx, area: str, quarter: str) -> list[Reply]:
     ]
 
 
-@router.command("goals", usage="usage.goals", aliases=("goal", "muc-tieu", "mục-tiêu"))
+@router.command(
+    "goals",
+    usage="usage.goals",
+    aliases=("goal", "muc-tieu", "mục-tiêu"),
+    args=(
+        Arg(
+            "action",
+            "choice",
+            choices=words(
+                ("set", "choice.goals_set"),
+                ("last", "choice.goals_last"),
+                ("next", "choice.goals_next"),
+                ("plans", "choice.goals_plans"),
+                ("plan", "choice.goals_plan"),
+            ),
+        ),
+        Arg("area", "choice", choices=keyed(AREAS, "goals.area")),
+        Arg("quarter"),
+    ),
+)
 async def goals_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     current = quarter_of(today(ctx))
     if not args:
@@ -375,7 +395,12 @@ def review_section(ctx: Ctx, review: Any) -> Section:
     )
 
 
-@router.command("review", usage="usage.review", aliases=("reviews", "nhin-lai", "nhìn-lại"))
+@router.command(
+    "review",
+    usage="usage.review",
+    aliases=("reviews", "nhin-lai", "nhìn-lại"),
+    args=(Arg("action", "choice", choices=words(("write", "choice.review_write"))),),
+)
 async def review_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     period = review_period(today(ctx))
     if args and args[0].lower() in ("write", "new", "now", "viet", "viết"):

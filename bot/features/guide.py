@@ -7,13 +7,19 @@ from collections.abc import Sequence
 from bot.context import Ctx
 from bot.features.common import resolve
 from bot.features.level import topic_section
+from bot.grammar import Arg, items
 from bot.reply import Reply
 from bot.router import Router
 
 router = Router()
 
 
-@router.command("guide", usage="usage.guide", aliases=("guides", "learn", "huong-dan"))
+@router.command(
+    "guide",
+    usage="usage.guide",
+    aliases=("guides", "learn", "huong-dan"),
+    args=(Arg("topic", "choice", choices=items("guides.topics", "title")),),
+)
 async def guide_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     topics = ctx.pack.guides.topics
     if not args:

@@ -1,22 +1,65 @@
-"""``/mentor help [COMMAND]``: every command, with its one-line usage."""
+"""``/mentor help [COMMAND]``: every command, with its one-line usage.
+
+The usage lines and argument lists are written from each command's declared arguments
+(``bot.grammar``), the same declaration Discord's options are built from, so help on
+Slack and the console never lags behind what a command takes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot import text
+from bot.content import Pack
 from bot.context import Ctx
 from bot.errors import BadInput
+from bot.grammar import COMMANDS, Arg, slot, usage_line
 from bot.reply import Reply, Section
-from bot.router import Router, lookup
+from bot.router import CommandSpec, Router, lookup
 
 router = Router()
 #: A platform that asks a form's fields one by one (the console) sends this when the
 #: member types a command instead of an answer: nothing of the form is kept.
 FORM_LEFT_ACTION = "form:left"
+PREFIX = "/mentor"
 
 
-@router.command("help", usage="usage.help", aliases=("?", "h", "tro-giup"))
+def listed(commands: Mapping[str, CommandSpec]) -> list[str]:
+    """The names ``/mentor help`` lists, in registration order."""
+    return [spec.name for spec in commands.values() if spec.listed]
+
+
+def usage(spec: CommandSpec, pack: Pack, commands: Mapping[str, CommandSpec]) -> str:
+    """The command's usage line, from its arguments."""
+    return usage_line(PREFIX, spec.name, spec.grammar, pack, listed(commands))
+
+
+def arg_lines(spec: CommandSpec, pack: Pack, commands: Mapping[str, CommandSpec]) -> list[str]:
+    """One line per argument: how it is written and what it is, then its choices with
+    their labels (``daily`` Daily · ``weekly`` Weekly)."""
+    names = listed(commands)
+    lines = []
+    for arg in spec.grammar:
+        lines.append(pack.t("help.arg", slot=slot(arg, pack, names), about=pack.t(arg.about_key)))
+        if arg.choices is not None:
+            lines.append("  " + pack.t("help.arg_choices", choices=_choices(arg, pack, names)))
+    return lines
+
+
+def _choices(arg: Arg, pack: Pack, names: Sequence[str]) -> str:
+    assert arg.choices is not None
+    return " · ".join(
+        f"`{value}`" if label == value else f"`{value}` {label}"
+        for value, label in arg.choices.labels(pack, names)
+    )
+
+
+@router.command(
+    "help",
+    usage="usage.help",
+    aliases=("?", "h", "tro-giup"),
+    args=(Arg("command", "choice", choices=COMMANDS),),
+)
 async def help_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     commands = ctx.services.extras["router"].commands
     if args:
@@ -30,14 +73,16 @@ async def help_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
                     suggestion=suggestion,
                 )
             raise BadInput("error.unknown_command", word=text.echo(args[0]))
+        args = arg_lines(spec, ctx.pack, commands)
         return [
             Reply(
-                title=f"/mentor {spec.name}",
-                text=f"`{ctx.t(spec.usage_key)}`\n{ctx.t(f'about.{spec.name}')}",
+                title=f"{PREFIX} {spec.name}",
+                text=f"`{usage(spec, ctx.pack, commands)}`\n{ctx.t(f'about.{spec.name}')}",
+                sections=(Section(text="\n".join(args)),) if args else (),
             )
         ]
     lines = [
-        f"`{ctx.t(spec.usage_key)}` — {ctx.t(f'about.{spec.name}')}"
+        f"`{usage(spec, ctx.pack, commands)}` — {ctx.t(f'about.{spec.name}')}"
         for spec in commands.values()
         if spec.listed
     ]

@@ -8,7 +8,8 @@ from bot import text
 from bot.content.schema import Topic
 from bot.context import Ctx
 from bot.errors import BadInput
-from bot.features.common import LEVEL_ALIASES, LEVELS, level_picker, resolve
+from bot.features.common import LEVEL_ALIASES, LEVEL_CHOICES, LEVELS, level_picker, resolve
+from bot.grammar import Arg, words
 from bot.reply import Field, Reply, Section
 from bot.router import Router
 
@@ -63,7 +64,12 @@ def shape_reply(ctx: Ctx) -> Reply:
     )
 
 
-@router.command("level", usage="usage.level", aliases=("lvl", "cap-do"))
+@router.command(
+    "level",
+    usage="usage.level",
+    aliases=("lvl", "cap-do"),
+    args=(Arg("level", "choice", choices=LEVEL_CHOICES + words(("shape", "level.shape_title"))),),
+)
 async def level_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
         raise BadInput("error.usage", usage_line=ctx.t("usage.level"))
@@ -84,7 +90,7 @@ async def show_level(ctx: Ctx, value: str) -> list[Reply]:
     return [level_reply(ctx, key)]
 
 
-@router.command("roadmap", usage="usage.roadmap")
+@router.command("roadmap", usage="usage.roadmap", args=())
 async def roadmap_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     """The four phases as a path into the field (in order, never mapped to a level),
     the seed's 12-month roadmap as the seed gives it, the six takeaways and the long run."""

@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot import charts, text
+from bot.content import Pack
 from bot.context import Ctx
 from bot.errors import BadInput
+from bot.grammar import Arg, Labels, best_matches
 from bot.mentoring import local_date, quarter_of, shift_quarter
 from bot.nudges import period_start
 from bot.prompts import WEEKDAYS
@@ -474,7 +476,29 @@ def catalogue(ctx: Ctx) -> Reply:
     )
 
 
-@router.command("log", usage="usage.log", aliases=("metric", "metrics", "ghi"))
+def suggest_metrics(pack: Pack, typed: str, given: Mapping[str, str]) -> Labels:
+    """Metrics matching what was typed, by key, alias or name in the member's language
+    (``pap`` → papers read): the ``metric`` argument's suggestions."""
+    names = {key: pack.t(f"metrics.name.{key}") for key in METRICS}
+    words = {
+        **{key.replace("_", " "): key for key in METRICS},
+        **{alias: m.key for m in METRICS.values() for alias in m.aliases},
+        **{name: key for key, name in names.items()},
+    }
+    found = dict.fromkeys(words[w] for w in best_matches(typed, list(words), limit=100))
+    return [(key, names[key]) for key in found]
+
+
+@router.command(
+    "log",
+    usage="usage.log",
+    aliases=("metric", "metrics", "ghi"),
+    args=(
+        Arg("metric", suggest=suggest_metrics, required=True),
+        Arg("value", required=True, placeholder="arg.number.placeholder"),
+        Arg("note"),
+    ),
+)
 async def log_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if not args:
         return [catalogue(ctx)]

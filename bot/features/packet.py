@@ -28,9 +28,10 @@ from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput
 from bot.features import plans as plan_feature
-from bot.features.common import LEVEL_ALIASES, LEVELS, resolve
+from bot.features.common import LEVEL_ALIASES, LEVEL_CHOICES, LEVELS, resolve
 from bot.features.metrics import METRICS, show
 from bot.features.nudges import vocab
+from bot.grammar import Arg
 from bot.mentoring import local_date, zone
 from bot.nudges import Vocab
 from bot.reply import Reply
@@ -394,7 +395,12 @@ def render_markdown(
 KINDS: tuple[str, ...] = ("checkin", "metric", "goal", "review", "assessment", "plan")
 
 
-@router.command("packet", usage="usage.packet", aliases=("promotion", "thang-cap", "thăng-cấp"))
+@router.command(
+    "packet",
+    usage="usage.packet",
+    aliases=("promotion", "thang-cap", "thăng-cấp"),
+    args=(Arg("level", "choice", choices=LEVEL_CHOICES),),
+)
 async def packet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     level = target_level(ctx, args)
     words = vocab(ctx.services)

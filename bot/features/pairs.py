@@ -35,7 +35,9 @@ from bot import text
 from bot.context import Ctx, Services
 from bot.delivery import GroupConversations, Presence, Target
 from bot.errors import BadInput, NotAllowed
+from bot.features.common import SWITCH_CHOICES
 from bot.features.nudges import due_at as during_day
+from bot.grammar import Arg
 from bot.mentoring import TickHook, local_date, local_instant, zone
 from bot.nudges import week_key
 from bot.pairing import LADDER, Candidate, key, pair_up
@@ -665,7 +667,12 @@ async def current_pair(ctx: Ctx) -> tuple[str, list[Member]] | None:
     return row[2], [m for m, _ in group if m.id != ctx.member.id]
 
 
-@router.command("pairs", usage="usage.pairs", aliases=("pair", "cap-doi", "cặp-đôi"))
+@router.command(
+    "pairs",
+    usage="usage.pairs",
+    aliases=("pair", "cap-doi", "cặp-đôi"),
+    args=(Arg("switch", "choice", choices=SWITCH_CHOICES),),
+)
 async def pairs_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
         raise BadInput("error.usage", usage_line=ctx.t("usage.pairs"))

@@ -12,6 +12,7 @@ from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput
 from bot.features.common import resolve
+from bot.grammar import Arg, items, words
 from bot.reply import Reply, Section
 from bot.router import Router
 from storage import mentoring
@@ -43,7 +44,17 @@ async def set_mute(ctx: Ctx, key: str, *, muted: bool) -> list[Reply]:
     return [Reply(text=ctx.t(message, name=ctx.pack.pitfalls.pitfalls[key].name, key=key))]
 
 
-@router.command("pitfalls", usage="usage.pitfalls", aliases=("pitfall", "bay"))
+@router.command(
+    "pitfalls",
+    usage="usage.pitfalls",
+    aliases=("pitfall", "bay"),
+    args=(
+        Arg(
+            "action", "choice", choices=words(("mute", "choice.mute"), ("unmute", "choice.unmute"))
+        ),
+        Arg("pitfall", "choice", choices=items("pitfalls.pitfalls")),
+    ),
+)
 async def pitfalls_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     items = ctx.pack.pitfalls.pitfalls
     if not args:

@@ -37,14 +37,14 @@ def membership_token(ctx: Ctx) -> str:
     return f"{ctx.member.id}:{ctx.member.created_at.timestamp():.6f}"
 
 
-@router.command("export", usage="usage.export", aliases=("xuat",))
+@router.command("export", usage="usage.export", aliases=("xuat",), args=())
 async def export_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     document = await export_document(ctx)
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
     return [Reply(text=ctx.t("export.done"), document=body)]
 
 
-@router.command("forget", usage="usage.forget", aliases=("delete-me", "xoa"))
+@router.command("forget", usage="usage.forget", aliases=("delete-me", "xoa"), args=())
 async def forget_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args:
         raise BadInput("error.usage", usage_line=ctx.t("usage.forget"))

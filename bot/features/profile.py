@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import text, zones
+from bot.content import Pack
 from bot.context import Ctx
 from bot.errors import BadInput, UiKey
-from bot.features.common import LANGUAGES, LEVEL_ALIASES, TRACK_ALIASES, resolve
+from bot.features.common import (
+    LANGUAGE_CHOICES,
+    LANGUAGES,
+    LEVEL_ALIASES,
+    LEVEL_CHOICES,
+    TRACK_ALIASES,
+    TRACK_CHOICES,
+    resolve,
+)
+from bot.grammar import Arg, Labels, keyed, matching_labels
 from bot.reply import Field, Reply, Section
 from bot.router import Router
 
@@ -35,6 +45,20 @@ LANGUAGE_ALIASES = {
     "tieng-viet": "vi",
     "tiếng-việt": "vi",
 }
+
+
+SETTING_CHOICES = keyed(SETTINGS, "setting")
+#: What ``set value`` offers, by the setting chosen.
+SETTING_VALUES = {"level": LEVEL_CHOICES, "track": TRACK_CHOICES, "lang": LANGUAGE_CHOICES}
+
+
+def suggest_setting_value(pack: Pack, typed: str, given: Mapping[str, str]) -> Labels:
+    """Values for the setting already chosen: levels, tracks, languages, or zones."""
+    setting = given.get("setting")
+    if setting == "tz":
+        return zones.suggest(pack, typed, given)
+    choices = SETTING_VALUES.get(setting or "")
+    return matching_labels(typed, choices.labels(pack)) if choices else []
 
 
 def resolve_timezone(name: str) -> zones.Resolved:
@@ -100,7 +124,7 @@ def profile_reply(ctx: Ctx) -> Reply:
     return Reply(title=t("profile.title"), sections=tuple(sections), text=t("profile.footer"))
 
 
-@router.command("profile", usage="usage.profile", aliases=("me", "ho-so"))
+@router.command("profile", usage="usage.profile", aliases=("me", "ho-so"), args=())
 async def profile_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     return [profile_reply(ctx)]
 
@@ -132,7 +156,14 @@ async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
     return [Reply(text=ctx.t("set.done", setting=ctx.t(f"setting.{setting}"), value=shown))]
 
 
-@router.command("set", usage="usage.set")
+@router.command(
+    "set",
+    usage="usage.set",
+    args=(
+        Arg("setting", "choice", choices=SETTING_CHOICES, required=True),
+        Arg("value", suggest=suggest_setting_value, required=True),
+    ),
+)
 async def set_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) < 2:
         raise BadInput("error.usage", usage_line=ctx.t("usage.set"))
@@ -152,14 +183,21 @@ async def set_track_action(ctx: Ctx, value: str) -> list[Reply]:
     return await apply_setting(ctx, "track", value)
 
 
-@router.command("lang", usage="usage.lang", aliases=("language",))
+@router.command(
+    "lang",
+    usage="usage.lang",
+    aliases=("language",),
+    args=(Arg("language", "choice", choices=LANGUAGE_CHOICES, required=True),),
+)
 async def lang_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) != 1:
         raise BadInput("error.usage", usage_line=ctx.t("usage.lang"))
     return await apply_setting(ctx, "lang", args[0])
 
 
-@router.command("pause", usage="usage.pause", aliases=("tam-dung",))
+@router.command(
+    "pause", usage="usage.pause", aliases=("tam-dung",), args=(Arg("until", word="until"),)
+)
 async def pause_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     until: date | None = None
     if args:
@@ -178,7 +216,7 @@ async def pause_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     return [Reply(text=ctx.t("pause.done"))]
 
 
-@router.command("resume", usage="usage.resume", aliases=("unpause", "tiep-tuc"))
+@router.command("resume", usage="usage.resume", aliases=("unpause", "tiep-tuc"), args=())
 async def resume_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     """Also the way back after the platform refused us: a member who opened their DMs
     again says ``resume`` and the outbox tries them once more."""

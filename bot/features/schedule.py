@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import text
+from bot import text, zones
 from bot.context import Ctx
 from bot.errors import BadInput, UiKey
-from bot.features.common import CADENCE_ALIASES
+from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, SWITCH_CHOICES
 from bot.features.profile import resolve_timezone, timezone_note
+from bot.grammar import Arg, keyed, words
 from bot.prompts import CADENCES, WEEKDAYS
 from bot.reply import Field, Reply, Section
 from bot.router import Router
@@ -244,7 +245,25 @@ def resolve_cadence(word: str, usage_key: str) -> str:
 # -- commands -----------------------------------------------------------------------------
 
 
-@router.command("schedule", usage="usage.schedule", aliases=("lich", "lịch"))
+#: A daily routine's days, or a weekly one's day.
+DAY_CHOICES = words(("weekdays", "choice.weekdays"), ("everyday", "choice.everyday")) + keyed(
+    WEEKDAYS, "weekday_short"
+)
+
+
+@router.command(
+    "schedule",
+    usage="usage.schedule",
+    aliases=("lich", "lịch"),
+    args=(
+        Arg("switch", "choice", choices=SWITCH_CHOICES),
+        Arg("cadence", "choice", choices=CADENCE_CHOICES),
+        Arg("days", "choice", choices=DAY_CHOICES),
+        Arg("day", "number", low=1, high=31),
+        Arg("time"),
+        Arg("timezone", "timezone", word=TZ_WORDS[0], suggest=zones.suggest),
+    ),
+)
 async def schedule_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if not args:
         return [await schedule_reply(ctx)]

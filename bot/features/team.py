@@ -28,6 +28,7 @@ from bot import charts, text
 from bot.context import Ctx, Services
 from bot.errors import BadInput, NotAllowed
 from bot.features import checkin, metrics
+from bot.grammar import Arg, words
 from bot.mentoring import (
     TickHook,
     local_date,
@@ -474,7 +475,29 @@ def overview(ctx: Ctx) -> Reply:
     )
 
 
-@router.command("team", usage="usage.team", aliases=("nhom", "nhóm"))
+TEAM_ACTIONS = words(
+    ("channel", "choice.team_channel"),
+    ("channel off", "choice.team_channel_off"),
+    ("digest", "choice.team_digest"),
+    ("optout", "choice.team_optout"),
+    ("optin", "choice.team_optin"),
+    ("pairs", "choice.team_pairs"),
+    ("pairs every 2w", "choice.team_pairs_2w"),
+    ("pairs every 4w", "choice.team_pairs_4w"),
+    ("pairs off", "choice.team_pairs_off"),
+)
+
+
+@router.command(
+    "team",
+    usage="usage.team",
+    aliases=("nhom", "nhóm"),
+    args=(
+        Arg("action", "choice", choices=TEAM_ACTIONS),
+        Arg("channel", "channel"),
+        Arg("month"),
+    ),
+)
 async def team_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if not args:
         return [overview(ctx)]

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput
-from bot.features.common import TRACK_ALIASES, resolve, track_picker
+from bot.features.common import TRACK_ALIASES, TRACK_CHOICES, resolve, track_picker
 from bot.features.level import topic_section
+from bot.grammar import Arg, words
 from bot.reply import Field, Reply, Section
 from bot.router import Router
 
@@ -70,7 +71,15 @@ def foundations_reply(ctx: Ctx) -> Reply:
     )
 
 
-@router.command("track", usage="usage.track", aliases=("tracks", "lo-trinh"))
+TRACK_ARG = Arg(
+    "track",
+    "choice",
+    choices=TRACK_CHOICES
+    + words(("aie-vs-mle", "choice.aie_vs_mle"), ("foundations", "choice.foundations")),
+)
+
+
+@router.command("track", usage="usage.track", aliases=("tracks", "lo-trinh"), args=(TRACK_ARG,))
 async def track_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
         raise BadInput("error.usage", usage_line=ctx.t("usage.track"))

@@ -200,7 +200,10 @@ async def test_vietnamese_schedule_and_errors(chat: Chat) -> None:
 
 async def test_help_lists_schedule(chat: Chat) -> None:
     out = await chat.say("/mentor help schedule")
-    assert "/mentor schedule [daily|weekly|monthly|tz|off|on …]" in out
+    assert (
+        "/mentor schedule [on|off] [daily|weekly|monthly]"
+        " [weekdays|everyday|mon|tue|wed|thu|fri|sat|sun] [1-31] [HH:MM] [tz ZONE]"
+    ) in out
 
 
 async def test_export_has_a_deliveries_list_even_when_empty(chat: Chat) -> None:

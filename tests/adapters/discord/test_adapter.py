@@ -90,7 +90,10 @@ async def test_commands_are_synced_once_and_skipped_when_unchanged(
     subcommands = {o["name"]: o for o in mentor["options"]}
     assert set(subcommands) == set(Mentor(services).router.commands)
     level = subcommands["level"]["options"][0]
-    assert [c["value"] for c in level["choices"]] == ["intern", "junior", "mid", "senior", "staff"]
+    assert [c["value"] for c in level["choices"]] == [
+        *("intern", "junior", "mid", "senior", "staff"),
+        "shape",  # the T/pi-shape page, offered like on Slack and the console
+    ]
     assert subcommands["level"]["description_localizations"]["vi"]
     schedule = {o["name"]: o for o in subcommands["schedule"]["options"]}
     assert schedule["timezone"]["autocomplete"] and schedule["day"]["type"] == 4

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 from bot.context import Services
+from bot.grammar import command_text
 from bot.mentor import Mentor
 from mentorbot.settings import ConfigError
 from tests.adapters.discord.conftest import make_adapter, running
@@ -24,11 +25,9 @@ with warnings.catch_warnings():
     from adapters.discord.commands import (
         GROUP_NAME,
         MAX_SUBCOMMANDS,
-        OPTIONS,
         MentorTranslator,
+        autocomplete,
         build_group,
-        command_text,
-        completions,
     )
 
 
@@ -115,21 +114,22 @@ def test_every_core_command_becomes_a_subcommand_with_its_grammar(services: Serv
     commands = Mentor(services).router.commands
     assert len(commands) <= MAX_SUBCOMMANDS, "Discord allows 25 sub-commands per group"
     assert GROUP_NAME == "mentor"
-    unknown = set(commands) - set(OPTIONS)
-    assert not unknown, f"describe the options of {unknown} in adapters/discord/commands.py"
-    schedule = {o.name: o for o in OPTIONS["schedule"]}
+    undeclared = {name for name, spec in commands.items() if spec.args is None}
+    assert not undeclared, f"declare the arguments of {undeclared} at their @router.command"
+    grammar = {name: spec.grammar for name, spec in commands.items()}
+    schedule = {a.name: a for a in grammar["schedule"]}
     values = {"cadence": "weekly", "days": "fri", "time": "16:00"}
-    assert command_text("schedule", OPTIONS["schedule"], values) == "schedule weekly fri 16:00"
-    assert command_text("schedule", OPTIONS["schedule"], {"timezone": "Asia/Ho_Chi_Minh"}) == (
+    assert command_text("schedule", grammar["schedule"], values) == "schedule weekly fri 16:00"
+    assert command_text("schedule", grammar["schedule"], {"timezone": "Asia/Ho_Chi_Minh"}) == (
         "schedule tz Asia/Ho_Chi_Minh"
     )
-    assert schedule["day"].kind == "int"
+    assert schedule["day"].kind == "number"
     diet = {"cadence": "daily", "sources": "arXiv, HN", "reset": False}
-    assert command_text("diet", OPTIONS["diet"], diet) == "diet daily set arXiv, HN"
-    assert command_text("pause", OPTIONS["pause"], {"until": "2027-01-05"}) == (
+    assert command_text("diet", grammar["diet"], diet) == "diet daily set arXiv, HN"
+    assert command_text("pause", grammar["pause"], {"until": "2027-01-05"}) == (
         "pause until 2027-01-05"
     )
-    assert command_text("team", OPTIONS["team"], {"action": "channel", "channel": 42}) == (
+    assert command_text("team", grammar["team"], {"action": "channel", "channel": 42}) == (
         "team channel <#42>"
     )
 
@@ -157,7 +157,7 @@ async def test_the_command_fits_discords_8000_character_budget(services: Service
 
     async def run(interaction: object, text: str) -> None: ...
 
-    group = build_group(Mentor(services).router.commands, services.content, run=run, completions={})
+    group = build_group(Mentor(services).router.commands, services.content, run=run)
     tree.add_command(group)
     payload = await group.get_translated_payload(tree, MentorTranslator())
     for locale in (None, "vi"):
@@ -167,15 +167,18 @@ async def test_the_command_fits_discords_8000_character_budget(services: Service
 async def test_metric_and_setting_autocompletes(services: Services):
     from types import SimpleNamespace
 
-    complete = completions(services.content)
-    metric = await complete["metric"](SimpleNamespace(), "pap")
+    commands = Mentor(services).router.commands
+    [metric_arg] = [a for a in commands["log"].grammar if a.name == "metric"]
+    [value_arg] = [a for a in commands["set"].grammar if a.name == "value"]
+    metric = await autocomplete(metric_arg, services.content)(SimpleNamespace(), "pap")
     assert metric[0].value == "papers_read"
+    setting_value = autocomplete(value_arg, services.content)
     vi = SimpleNamespace(
         namespace=SimpleNamespace(setting="level"), locale=discord.Locale.vietnamese
     )
-    levels = await complete["setting_value"](vi, "sen")
+    levels = await setting_value(vi, "sen")
     assert [c.value for c in levels] == ["senior"]
     zones = SimpleNamespace(
         namespace=SimpleNamespace(setting="tz"), locale=discord.Locale.american_english
     )
-    assert (await complete["setting_value"](zones, "berlin"))[0].value == "Europe/Berlin"
+    assert (await setting_value(zones, "berlin"))[0].value == "Europe/Berlin"
