@@ -1,21 +1,9 @@
-"""Slack events in, the core's replies out: translate, call the core, render, send.
+"""Slack events in, the core's replies out: one thin method per kind of request.
 
-One method per kind of Slack request, each thin: build the ``Actor`` and the core's
-``Inbound`` from the payload, ``await mentor.handle(...)``, and put the replies where the
-member will see them:
-
-* ``/mentor`` is acknowledged first (Slack allows 3 seconds, the core may need a
-  database round trip or two); the answer follows through the command's response URL,
-  ephemeral unless the reply says otherwise, and in the member's DM when a response URL
-  cannot take it (used five times, or expired).
-* A click in a message answers in that DM, or ephemerally in a channel; a click in App
-  Home answers in the DM and refreshes Home.
-* A reply with a form opens a modal with the interaction's trigger id, which Slack
-  honours once, within 3 seconds. When there is none (a typed DM) or it expired, the
-  member gets a button that asks the core again, which then has a fresh trigger id.
-* A modal submission is answered in the acknowledgement itself, because only there can
-  field errors appear in the modal; if the core takes longer than Slack waits, the modal
-  closes and the answer goes to the DM.
+Each builds the ``Actor`` and the core's ``Inbound`` from the payload, awaits the core,
+and :meth:`SlackAdapter.answer` puts the replies where the member sees them: the
+command's response URL, the DM, or a modal (docs/slack.md, "Requests, and where the
+answers go", says which and why).
 """
 
 from __future__ import annotations

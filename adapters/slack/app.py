@@ -1,23 +1,10 @@
-"""The slack-bolt ``AsyncApp`` and the process around it: Socket Mode or HTTP mode.
+"""The slack-bolt ``AsyncApp`` and the process around it, ``SlackRuntime``: Socket Mode or
+HTTP mode, one bot token or OAuth installs (docs/slack.md, "Modes").
 
-``SlackRuntime`` builds every resource once (one aiohttp session, the clients, the
-installation store) and closes them on the way out:
-
-* **Socket Mode** (``SLACK_APP_TOKEN``; the default when set): Slack pushes events over
-  a websocket the app opens, so no public URL is needed. One process per app.
-* **HTTP mode** (``--slack-mode http --port``; ``SLACK_SIGNING_SECRET``): Slack POSTs to
-  ``/slack/events``; ``gate.py`` checks each request's signature and timestamp (a bad
-  one gets 401) and the shape of its body (a malformed one gets 400) before bolt sees
-  it, so several web processes can sit behind a load balancer. ``/healthz`` answers the
-  load balancer.
-* **Token or OAuth**: ``SLACK_BOT_TOKEN`` serves one workspace; ``SLACK_CLIENT_ID`` and
-  ``SLACK_CLIENT_SECRET`` serve any workspace that installs the app through
-  ``/slack/install`` (an HTTP server runs for it in Socket Mode too), with installations
-  in the database and their tokens encrypted by ``MENTORBOT_SECRET_KEY``.
-
-Bolt answers nothing for a request no listener matches (in Socket Mode, Slack then
-retries it), so every kind of request the manifest subscribes to has a listener, and a
-catch-all acknowledges the rest.
+The runtime builds every resource once (one aiohttp session, the clients, the
+installation store) and closes them on the way out. Bolt answers nothing for a request
+no listener matches (in Socket Mode, Slack then retries it), so every kind of request
+the manifest subscribes to has a listener, and a catch-all acknowledges the rest.
 """
 
 from __future__ import annotations
@@ -207,8 +194,9 @@ def build_app(
 class SlackRuntime:
     """Slack, running: start it, hand ``outlet`` to the scheduler, close it at the end.
 
-    ``host``/``port`` serve HTTP mode and the OAuth install pages (port 0 picks a free
-    one; ``bound_port`` says which).
+    HTTP mode and the OAuth install pages mount their routes on ``web_app``, the
+    process's one server (``mentorbot.server``), which its owner starts after this
+    runtime started and stops before closing it.
     """
 
     def __init__(
@@ -217,27 +205,19 @@ class SlackRuntime:
         *,
         services: Services,
         mentor: Mentor,
-        host: str = "0.0.0.0",
-        port: int = 3000,
         limits: SendLimits | None = None,
         web_app: web.Application | None = None,
     ) -> None:
         self.config = config
         self.services = services
         self.mentor = mentor
-        self.host = host
-        self.port = port
         self.limits = limits or config.limits
-        self.bound_port: int | None = None
-        #: The process's server (``mentorbot.server``): Slack's routes mount on it, and
-        #: it is started (and its port known) by its owner, after this runtime started.
         self.web_app = web_app
         self.session: aiohttp.ClientSession | None = None
         self.installations: DbInstallationStore | None = None
         self.adapter: SlackAdapter | None = None
         self.app: AsyncApp | None = None
         self._socket: Any = None
-        self._runner: web.AppRunner | None = None
         if config.oauth:
             self._cipher = token_cipher(config.secret_key)  # fails at start
 
@@ -301,19 +281,14 @@ class SlackRuntime:
         if not config.oauth:
             await self._check_token(clients)
         if config.mode == "http" or config.oauth:
-            await self._serve_http()
+            self._mount_http()
         if config.mode == "socket":
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             await self._check_app_token(clients)
             self._socket = AsyncSocketModeHandler(self.app, app_token=config.app_token)
             await self._socket.connect_async()
-        log.info(
-            "slack: %s mode%s%s",
-            config.mode,
-            ", OAuth installs" if config.oauth else "",
-            f", HTTP on port {self.bound_port}" if self.bound_port else "",
-        )
+        log.info("slack: %s mode%s", config.mode, ", OAuth installs" if config.oauth else "")
 
     async def _check_token(self, clients: SlackClients) -> None:
         """A wrong bot token fails the start with one line; a working one re-enables its
@@ -353,13 +328,14 @@ class SlackRuntime:
             error = exc.response.get("error")
             raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
 
-    async def _serve_http(self) -> None:
+    def _mount_http(self) -> None:
         """``/slack/events`` in HTTP mode only: in Socket Mode nothing may arrive over
         HTTP (there is no signing secret to check it with), only the install pages."""
         assert self.app is not None
-        bolt = AsyncSlackAppServer(port=self.port, path=EVENTS_PATH, app=self.app)
-        shared = self.web_app is not None
-        web_app = self.web_app if self.web_app is not None else web.Application()
+        web_app = self.web_app
+        if web_app is None:
+            raise ValueError("HTTP mode and OAuth installs need the process's server")
+        bolt = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=self.app)  # its pages only
         if self.config.mode == "http":
             secret = self.config.signing_secret or ""
             web_app.router.add_post(EVENTS_PATH, events_handler(self.app, secret))
@@ -367,26 +343,11 @@ class SlackRuntime:
             web_app.router.add_get(INSTALL_PATH, bolt.handle_get_requests)
             web_app.router.add_get(REDIRECT_PATH, bolt.handle_get_requests)
 
-        async def healthz(request: web.Request) -> web.Response:
-            return web.Response(text="ok")
-
-        if shared:
-            return
-        web_app.router.add_get("/healthz", healthz)
-        self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.bound_port = self._runner.addresses[0][1]
-
     async def close(self, *, drain: float = 10.0) -> None:
         """Stop taking requests, let answers in progress finish, close the session."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         if self.adapter is not None:
             try:
                 await self.adapter.in_flight.wait_idle(drain)

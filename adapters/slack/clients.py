@@ -1,16 +1,10 @@
 """Web API clients per workspace, and the few calls the adapter makes through them.
 
-Every client is slack_sdk's ``AsyncWebClient`` on ``SLACK_API_URL`` with one shared
-aiohttp session (built once by the runtime) and two retry handlers. Passing
-``retry_handlers`` replaces slack_sdk's defaults, so both are listed: connection errors
-(the default) and 429s, which slack_sdk does not retry by default. The 429 handler is
-slack_sdk's, made workspace-aware: it pauses the workspace's pacer, so the workspace's
-other senders wait out the same ``Retry-After`` instead of each meeting the limit, and
-it gives its concurrency slot back while it sleeps.
-
-In token mode there is one bot token for one workspace; with OAuth each workspace's bot
-token comes from the installation store (kept in the database, encrypted), and its
-client is cached until the workspace is uninstalled.
+Every client is slack_sdk's ``AsyncWebClient`` on ``SLACK_API_URL`` with the runtime's
+one aiohttp session. Passing ``retry_handlers`` replaces slack_sdk's defaults, so both
+are listed: connection errors, and 429s made workspace-aware (``RateLimitPause``). With
+OAuth, each workspace's token comes from the installation store and its client is cached
+until the workspace is uninstalled.
 """
 
 from __future__ import annotations

@@ -1,24 +1,12 @@
 """HTTP mode's front door: what a POST to ``/slack/events`` must be before bolt sees it.
 
-Bolt checks the signature, but it reads the timestamp with ``int()`` first (``abc`` is a
-500), and it trusts the body's shape once the signature holds: ``payload=[]``, a ``view``
-that is a string, ``actions: [null]`` or 10,000 nested brackets each end in an exception
-and a 500. Anyone who holds the signing secret is Slack, but a 500 is still the wrong
-answer, and an exception in a listener is a traceback in the operator's log. So, in
-this order:
-
-1. **401** to a request whose timestamp or signature cannot be checked or does not
-   hold: both headers once, the timestamp in ASCII digits within five minutes, the
-   signature ``v0=`` and 64 hex digits, equal to the HMAC of the raw bytes.
-2. **400** to a body that cannot be parsed (not UTF-8, not the JSON or form it claims
-   to be, too deep) or whose parsed value is not the shape Slack sends: an object, and
-   at every key that bolt or the adapter reads, the type they expect (``SHAPES``,
-   checked by ``adapters.common.shapes``).
-3. Bolt, with the same bytes (it checks the signature again, and parses them with the
-   very function used here, so what was checked is what the listeners get).
-
-Socket Mode needs none of this: its payloads arrive over a websocket the app opened to
-Slack, not from whoever can reach a port.
+Bolt reads the timestamp with ``int()`` before checking the signature (``abc`` is a
+500), and trusts the body's shape once the signature holds (``payload=[]``, a ``view``
+that is a string or ``actions: [null]`` each end in an exception and a 500). So: 401 to
+a request whose timestamp or signature does not hold, 400 to a body that cannot be
+parsed or is not the shape Slack sends (``SHAPES``: at every key bolt or the adapter
+reads), and only then bolt, with the same bytes, parsed by the very function used here.
+Socket Mode needs none of this: its payloads come over a websocket the app opened.
 """
 
 from __future__ import annotations

@@ -1,15 +1,11 @@
 """The Slack ``Outlet``: how scheduled prompts, nudges and digests reach Slack.
 
-A member's delivery goes to their DM with the app: the DM channel id comes from the
-``Target`` (cached on the member by the outbox) or, the first time, from
-``conversations.open``, whose low rate tier is why it is cached at all; the id used is
-returned in ``Sent.dm_channel`` for the outbox to store. A channel delivery (the team
-digest) is posted to the channel, and every reply after the first goes in that post's
-thread, so the channel shows one short message a month.
-
-Failures are mapped by ``adapters.slack.errors``. A token that stopped working also
-disables the workspace right here (``on_disabled``) so this process stops at once,
-while the outbox records it for every other process.
+A member's delivery goes to their DM with the app, whose channel id the outbox caches on
+the member (``Sent.dm_channel``): ``conversations.open`` is in a low rate tier. A
+channel delivery (the team digest) is one post with every further reply in its thread,
+so the channel shows one short message a month. A token that stopped working disables
+the workspace here at once (``on_disabled``); the outbox records it for every other
+process.
 """
 
 from __future__ import annotations

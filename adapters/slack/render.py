@@ -1,27 +1,13 @@
 """The core's ``Reply`` as Slack Block Kit, always within Slack's limits.
 
-Slack rejects a whole message (``invalid_blocks``) for one section over 3,000
-characters, a 51st block or a 76-character button label; a member would then get
-nothing. So every text is measured and split or cut here, before Slack sees it:
+Slack rejects a whole message (``invalid_blocks``) for one text over its limit, and the
+member then gets nothing; so every text is measured (in UTF-16 units, never fewer than
+Slack counts) and split or cut here, before Slack sees it. The limits are the constants
+below; docs/slack.md ("Slack's size limits") says what happens at each. Blocks are built
+with slack_sdk's models, whose validators check the result again on ``to_dict()``.
 
-* section text 3,000 (split at paragraphs, lines, words; never inside an ``&amp;`` or a
-  ``<url|label>`` link), section fields 10 of 2,000, header 150;
-* 50 blocks per message (a longer reply becomes several messages, in order), 100 per
-  modal and per App Home view (Home is paged; a modal keeps its inputs and trims the
-  text above them);
-* buttons: label 75, value 2,000, 25 elements per actions block; selects: 100 options
-  (more become a second select), option label 75, option value 150, placeholder 150;
-* modal title, submit label 24; input label 2,000; text input ``max_length`` 3,000.
-
-Lengths are counted in UTF-16 code units, which is never less than Python's count of
-code points, so an emoji-heavy text cannot slip past a limit that Slack counts
-differently. Blocks are built with slack_sdk's models, whose own validators then check
-the result once more on ``to_dict()``.
-
-Action ids: Slack wants them unique within a message, while the core may put two
-buttons with the same ``action_id`` (and different values) in one reply. Each element
-therefore gets ``mentor|<core action id>|<n>``; one regex listener routes them all and
-:func:`core_action_id` recovers the core's id.
+Action ids are ``mentor|<core action id>|<n>``: unique per element, as Slack wants, though
+the core may give two buttons one id; :func:`core_action_id` recovers the core's.
 """
 
 from __future__ import annotations

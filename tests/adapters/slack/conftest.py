@@ -20,6 +20,7 @@ from adapters.slack.pacing import SendLimits
 from bot.context import Services
 from bot.mentor import Mentor, default_features
 from bot.router import Router
+from mentorbot.server import ProcessServer
 from tests.fakes.slack import FakeSlack, encode_for_http
 
 SECRET = "test-signing-secret"
@@ -47,9 +48,11 @@ class SlackBot:
     services: Services
     mode: str
 
+    server: ProcessServer
+
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.runtime.bound_port}/slack/events"
+        return f"http://127.0.0.1:{self.server.bound_port}/slack/events"
 
     async def send(self, payload: Mapping[str, Any], envelope: str) -> Ack:
         if self.mode == "socket":
@@ -116,15 +119,15 @@ def config_for(fake: FakeSlack, mode: str, **kw: Any) -> SlackConfig:
 @pytest.fixture
 async def slack_bot(fake: FakeSlack, services: Services, mode: str) -> AsyncIterator[SlackBot]:
     mentor = Mentor(services, features())
+    server = ProcessServer(services, host="127.0.0.1", port=0)
     runtime = SlackRuntime(
         config_for(fake, mode),
         services=services,
         mentor=mentor,
-        host="127.0.0.1",
-        port=0,
         limits=SendLimits(per_workspace=200, workspace_burst=50, per_channel=50),
+        web_app=server.app,
     )
-    async with runtime:
+    async with runtime, server:
         if mode == "socket":
             await fake.wait_socket_connected()
-        yield SlackBot(fake, runtime, services, mode)
+        yield SlackBot(fake, runtime, services, mode, server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from adapters.slack.installations import DbInstallationStore, token_cipher
 from adapters.slack.pacing import SendLimits
 from bot.context import Services
 from bot.mentor import Mentor
+from mentorbot.server import ProcessServer
 from mentorbot.settings import ConfigError, Settings
 from storage.models import Workspace
 from storage.slack_models import SlackInstallation
@@ -63,8 +65,18 @@ def mode(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@dataclass
+class OAuthRuntime:
+    runtime: SlackRuntime
+    base: str  # the process server's URL
+
+    @property
+    def adapter(self) -> Any:
+        return self.runtime.adapter
+
+
 @pytest.fixture
-async def oauth_runtime(fake: FakeSlack, services: Services) -> AsyncIterator[SlackRuntime]:
+async def oauth_runtime(fake: FakeSlack, services: Services) -> AsyncIterator[OAuthRuntime]:
     config = SlackConfig(
         mode="http",
         api_url=fake.api_url,
@@ -73,22 +85,22 @@ async def oauth_runtime(fake: FakeSlack, services: Services) -> AsyncIterator[Sl
         client_secret="client-secret",
         secret_key=KEY,
     )
+    server = ProcessServer(services, host="127.0.0.1", port=0)
     runtime = SlackRuntime(
         config,
         services=services,
         mentor=Mentor(services, features()),
-        host="127.0.0.1",
-        port=0,
         limits=SendLimits(per_channel=50),
+        web_app=server.app,
     )
-    async with runtime:
-        yield runtime
+    async with runtime, server:
+        yield OAuthRuntime(runtime, f"http://127.0.0.1:{server.bound_port}")
 
 
-async def install(runtime: SlackRuntime) -> None:
+async def install(runtime: OAuthRuntime) -> None:
     """A browser through the install page and Slack's redirect back. The state cookie is
     ``Secure`` (as it must be on https), so it is carried by hand over this plain http."""
-    base = f"http://127.0.0.1:{runtime.bound_port}"
+    base = runtime.base
     async with aiohttp.ClientSession() as browser:
         async with browser.get(f"{base}/slack/install") as page:
             assert page.status == 200
@@ -108,7 +120,7 @@ async def install(runtime: SlackRuntime) -> None:
 
 
 async def test_oauth_install_stores_encrypted_tokens_and_serves_the_workspace(
-    fake: FakeSlack, services: Services, oauth_runtime: SlackRuntime, monkeypatch
+    fake: FakeSlack, services: Services, oauth_runtime: OAuthRuntime, monkeypatch
 ) -> None:
     serve_oauth(fake, monkeypatch)
     await install(oauth_runtime)
@@ -122,7 +134,7 @@ async def test_oauth_install_stores_encrypted_tokens_and_serves_the_workspace(
     assert token_cipher(KEY).decrypt(row.secrets_encrypted)["bot_token"] == INSTALLED_TOKEN
 
     # Requests from that workspace are authorised with the stored token.
-    url = f"http://127.0.0.1:{oauth_runtime.bound_port}/slack/events"
+    url = f"{oauth_runtime.base}/slack/events"
     status, _ = await fake.post_signed(
         url, fake.slash_command("/mentor", "help", user_id=USER), SECRET
     )
@@ -285,12 +297,13 @@ async def test_socket_mode_with_oauth_serves_the_install_pages_but_takes_no_even
         client_secret="client-secret",
         secret_key=KEY,
     )
+    server = ProcessServer(services, host="127.0.0.1", port=0)
     runtime = SlackRuntime(
-        config, services=services, mentor=Mentor(services, features()), host="127.0.0.1", port=0
+        config, services=services, mentor=Mentor(services, features()), web_app=server.app
     )
-    async with runtime:
+    async with runtime, server:
         await fake.wait_socket_connected()
-        base = f"http://127.0.0.1:{runtime.bound_port}"
+        base = f"http://127.0.0.1:{server.bound_port}"
         # No signing secret in Socket Mode: a POST signed with an empty one must not land.
         status, _ = await fake.post_signed(
             f"{base}/slack/events", fake.slash_command("/mentor", "help"), ""
