@@ -8,11 +8,20 @@ pitfall) gives one passage per field, so "red flags for a senior" lands on the r
 and not on the whole page. Each passage keeps the CONTENT_MAP ids of its item, which is
 how the labelled question set in ``tests/`` measures it.
 
-Retrieval is SQLite FTS5 (in the standard library) in memory, ranked with BM25; the
-heading weighs more than the body. Index and queries are folded the same way
-(``bot/talk/fold.py``), so Vietnamese typed without diacritics finds the same passages.
-Searching costs well under a millisecond (``bench/answer.py``), which is why it runs on
-the event loop: there is no file or network behind it.
+A passage is searched in three parts, weighted in that order: its *heading* (what the
+member sees as its title: the item's name, the name of the item it belongs to, the
+field's label, "Senior Engineer · Red flags"), its *context* (words that say where it
+sits but are not shown with it: the page's title, the page's key, the labels of short
+fields folded into it, the title of the list it is in) and its *body*. A level's name
+is in the heading of every passage of its page, so "promoted to senior" weighs the
+senior page above a body that merely mentions seniors.
+
+Retrieval is SQLite FTS5 (in the standard library) in memory, ranked with BM25. Every
+part is stored twice: folded (``fold``: no marks, so Vietnamese typed without diacritics
+finds the same passages) and marked (``mark_tones``: a word typed with its marks finds
+only itself, so *toán* is not *toàn* and *thăng tiến* is not *tháng*). Searching costs
+well under a millisecond (``bench/answer.py``), which is why it runs on the event loop:
+there is no file or network behind it.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content import Library, Pack, schema
-from bot.talk.fold import fold, words
+from bot.talk.fold import Word, fold, mark_tones, marked_words
 
 SYNONYMS = Path(__file__).with_name("synonyms.txt")
 #: Pack files that hold advice; ``vocab`` is word lists for the pitfall rules.
@@ -37,11 +46,17 @@ WHOLE_ITEM_CHARS = 1200
 SHORT_FIELD_CHARS = 80
 #: Heading fields: they name the item rather than say something about it.
 HEADING_FIELDS = ("name", "title")
-#: BM25 weights of the heading and body columns.
-WEIGHTS = (5.0, 1.0)
+#: The FTS5 columns: each part of a passage marked (``_m``) and folded (``_f``).
+COLUMNS = ("heading_m", "heading_f", "context_m", "context_f", "body_m", "body_f")
+#: BM25 weights of the columns, in that order: heading over context over body.
+WEIGHTS = (5.0, 5.0, 2.0, 2.0, 1.0, 1.0)
+MARKED_COLUMNS = "{heading_m context_m body_m}"
+FOLDED_COLUMNS = "{heading_f context_f body_f}"
 #: Rows read from FTS5 before keeping the best passage per page.
 CANDIDATE_ROWS = 60
 _IDENTIFIER = re.compile(r"[a-z_]+")
+_MARKUP = re.compile(r"`[^`]*`|[*_`]")
+_LIST_INDEX = re.compile(r"\[\d+\]$")
 
 
 #: The command that shows a passage's whole page, by the page's id.
@@ -62,9 +77,27 @@ PAGE_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
-#: Words that say how a question is asked, not what it is about (folded).
-STOPWORDS: frozenset[str] = frozenset(
-    """
+#: The UI title a page is shown under, by the page's id: ``{name}`` is the page's item's
+#: name, ``{level}`` the name of the level the page is about.
+PAGE_TITLES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"levels:levels\.(\w+)", "level.title"),
+        (r"levels:shape\b", "level.shape_title"),
+        (r"assess:assess\.(\w+)", "assess.result_title"),
+        (r"tracks:tracks\.(\w+)", "track.title"),
+        (r"tracks:foundations\b", "track.foundations_title"),
+        (r"roadmap:", "roadmap.title"),
+        (r"diet:", "diet.title"),
+        (r"pitfalls:", "pitfalls.title"),
+    )
+)
+
+#: Words that say how a question is asked, not what it is about. English is folded;
+#: Vietnamese is written with its marks: typed with marks a word is only a stop word if
+#: it is this one (*có* is, *cơ* of *cơ bản* is not), typed without them if it folds to
+#: one of these.
+ENGLISH_STOPWORDS = """
     a an the and or but if of to in on at for from by with about as into is are was were be
     been being am do does did doing have has had having i me my mine we our you your he she
     it its they them their this that these those there here what which who whom whose when
@@ -74,11 +107,14 @@ STOPWORDS: frozenset[str] = frozenset(
     know think mean really thing things way ways good best better make lot lots one
     feel like keep ever often long per without instead versus vs supposed worth expected
     start focus work look looks enough still am im ive dont doesnt isnt
-    toi minh ban la cua va thi co khong nhu the nao gi sao de cho voi cac nhung mot duoc
-    nay do ai ma neu vay nhe a oi hay roi se dang da bi tai vi nen lam muon can biet phai
-    ve o trong khi nao ra len vao di thay sao hoi giup em anh chi thi
     """.split()
-)
+VIETNAMESE_STOPWORDS = """
+    tôi mình bạn là của và thì có không như thế nào gì sao để cho với các những một được
+    này đó ai mà nếu vậy nhé à ơi hay rồi sẽ đang đã bị tại vì nên làm muốn cần biết phải
+    về ở trong khi ra lên vào đi thấy hỏi giúp em anh chị bao nhiêu lâu
+    """.split()
+STOPWORDS: frozenset[str] = frozenset(ENGLISH_STOPWORDS) | {fold(w) for w in VIETNAMESE_STOPWORDS}
+MARKED_STOPWORDS: frozenset[str] = frozenset(mark_tones(w) for w in VIETNAMESE_STOPWORDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +123,8 @@ class Passage:
 
     ``id`` is the same in every language (``levels:levels.senior.red_flags``), so a
     button carrying it shows the passage in whatever language the member reads.
+    ``name`` is the part of the heading searched as a heading, ``context`` is searched
+    but never shown (see the module's docstring).
     """
 
     id: str
@@ -96,6 +134,8 @@ class Passage:
     text: str
     covers: tuple[str, ...]
     command: str | None
+    context: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +186,32 @@ def _has_covers(value: Any) -> bool:
     return False
 
 
+def _ui_text(pack: Pack, key: str) -> str | None:
+    found = pack.ui.get(key)
+    return found if isinstance(found, str) else None
+
+
 def _label(pack: Pack, file: str, field: str) -> str | None:
     """A field's UI label (``level.red_flags``), when the pack has one."""
     for key in (f"{file.rstrip('s')}.{field}", f"{file}.{field}"):
-        if key in pack.ui:
-            return pack.ui[key]
+        found = _ui_text(pack, key)
+        if found is not None:
+            return found
     return None
+
+
+def _plain(text: str) -> str:
+    """A UI template as words: no code spans (commands), no markup marks."""
+    return " ".join(_MARKUP.sub(" ", text).split())
 
 
 def _join(*parts: str | None) -> str:
     return " · ".join(p for p in parts if p)
+
+
+def _title_key(key: str, node: Mapping[str, Any]) -> bool:
+    """``transition_title`` next to ``transition``: the title of a field, not a field."""
+    return key.endswith("_title") and key.removesuffix("_title") in node
 
 
 class _Builder:
@@ -163,73 +219,146 @@ class _Builder:
         self.pack = pack
         self.passages: list[Passage] = []
 
-    def walk(self, file: str, node: Any, path: str, heading: str | None) -> None:
+    def walk(
+        self,
+        file: str,
+        node: Any,
+        path: str,
+        context: tuple[str, ...] = (),
+        position: tuple[str, int] | None = None,
+    ) -> None:
         if isinstance(node, dict):
             if "covers" in node:
-                self.item(file, node, path, heading)
+                self.item(file, node, path, None, context, position)
                 return
             for key, value in node.items():
+                if _title_key(str(key), node):
+                    continue
                 child = f"{path}.{key}" if path else str(key)
-                self.walk(file, value, child, _heading_of(value) or heading)
+                title = node.get(f"{key}_title")
+                inner = (*context, title) if isinstance(title, str) else context
+                in_list = (str(key), 0) if isinstance(value, list) else None
+                self.walk(file, value, child, inner, in_list)
         elif isinstance(node, list):
+            key = position[0] if position else ""
             for i, value in enumerate(node):
-                self.walk(file, value, f"{path}[{i}]", _heading_of(value) or heading)
+                self.walk(file, value, f"{path}[{i}]", context, (key, i))
 
-    def item(self, file: str, node: Mapping[str, Any], path: str, heading: str | None) -> None:
+    def own_title(
+        self, file: str, node: Mapping[str, Any], position: tuple[str, int] | None
+    ) -> str | None:
+        """An item's own heading: its name, shown the way its page shows it when the UI has
+        a template for the list it is in (``Phase {number}: {name}``), else with that
+        list's label (``12-month roadmap``)."""
+        own = _heading_of(node)
+        if position is None or not isinstance(node, dict):
+            return own
+        key, index = position
+        template = _label(self.pack, file, key.rstrip("s")) if key else None
+        if template is None:
+            return own
+        if "{" in template:
+            return template.format(number=index + 1, name=own or "")
+        return _join(template, own)
+
+    def page_title(self, page: str, name: str) -> str:
+        for pattern, key in PAGE_TITLES:
+            found = pattern.match(page)
+            template = _ui_text(self.pack, key) if found else None
+            if found and template is not None:
+                level = self._level_name(found.group(1)) if found.groups() else ""
+                return _plain(template.format(name=name, level=level))
+        return ""
+
+    def _level_name(self, key: str) -> str:
+        levels = (self.pack.raw.get("levels") or {}).get("levels") or {}
+        return str((levels.get(key) or {}).get("name") or key)
+
+    def item(
+        self,
+        file: str,
+        node: Mapping[str, Any],
+        path: str,
+        parent: tuple[str, str] | None,
+        context: tuple[str, ...],
+        position: tuple[str, int] | None,
+    ) -> None:
+        """``parent`` is (title, page title) of the item this one sits in, if any."""
         covers = tuple(str(c) for c in node.get("covers") or ())
-        page = f"{file}:{path}"
-        title = _heading_of(node) or heading or ""
+        # The items of one list are one page: a track's four roadmap steps are one answer.
+        page = f"{file}:{_LIST_INDEX.sub('', path)}"
+        own = self.own_title(file, node, position) or ""
+        # The heading shows the item it sits in ("Senior Engineer · Focus…"), but only the
+        # item's own name is searched as a heading: the enclosing name is context, or every
+        # small sub-item would outrank the page that is really about it.
+        if parent is None:
+            page_title = self.page_title(page, own)
+            title = name = own or page_title
+        else:
+            page_title = parent[1]
+            title, name = _join(parent[0], own), own
+            context = (*context, parent[0])
+        context = (*context, page_title, _key_words(page))
         command = page_command(page)
-        fields: list[tuple[str, str]] = []
+        fields: list[tuple[str, str, str | None]] = []
         for key, value in node.items():
-            if key == "covers" or key in HEADING_FIELDS:
+            if key == "covers" or key in HEADING_FIELDS or _title_key(key, node):
                 continue
             if _has_covers(value):
                 if isinstance(value, dict):
-                    self.item(file, value, f"{path}.{key}", _join(title, _heading_of(value)))
-                else:
-                    for i, inner in enumerate(value):
-                        sub = f"{path}.{key}[{i}]"
-                        if isinstance(inner, dict) and "covers" in inner:
-                            self.item(file, inner, sub, _join(title, _heading_of(inner)))
-                        else:
-                            self.add(page, f"{sub}", title, _as_text(inner), covers, command)
+                    self.item(file, value, f"{path}.{key}", (title, page_title), context, None)
+                    continue
+                for i, child in enumerate(value):
+                    sub = f"{path}.{key}[{i}]"
+                    if isinstance(child, dict) and "covers" in child:
+                        self.item(file, child, sub, (title, page_title), context, (key, i))
+                    else:
+                        child_text = _as_text(child)
+                        self.add(page, sub, (title, name), child_text, covers, command, context)
                 continue
+            label = node.get(f"{key}_title") or _heading_of(value) or _label(self.pack, file, key)
             text = _as_text(value)
             if text:
-                fields.append((key, text))
+                fields.append((key, text, label))
         if not fields:
             return
-        whole = "\n".join(text for _, text in fields)
+        whole = "\n".join(text for _, text, _ in fields)
         if len(whole) <= WHOLE_ITEM_CHARS:
-            self.add(page, path, title, whole, covers, command)
+            self.add(page, path, (title, name), whole, covers, command, context)
             return
-        short = [text for _, text in fields if len(text) < SHORT_FIELD_CHARS]
-        long = [(key, text) for key, text in fields if len(text) >= SHORT_FIELD_CHARS]
-        for n, (key, text) in enumerate(long):
-            body = "\n".join([*short, text]) if n == 0 and short else text
-            label = _label(self.pack, file, key)
-            self.add(page, f"{path}.{key}", _join(title, label), body, covers, command)
+        short = [(text, label) for _, text, label in fields if len(text) < SHORT_FIELD_CHARS]
+        long = [field for field in fields if len(field[1]) >= SHORT_FIELD_CHARS]
+        for n, (key, text, label) in enumerate(long):
+            body, extra = text, context
+            if n == 0 and short:
+                body = "\n".join([*(t for t, _ in short), text])
+                extra = (*context, *(lab for _, lab in short if lab))
+            heading = (_join(title, label), _join(name, label))
+            self.add(page, f"{path}.{key}", heading, body, covers, command, extra)
 
     def add(
         self,
         page: str,
         path: str,
-        heading: str,
+        heading: tuple[str, str],
         text: str,
         covers: tuple[str, ...],
         cmd: str | None,
+        context: Sequence[str | None] = (),
     ) -> None:
+        """``heading`` is (shown, searched as the heading)."""
         file = page.split(":", 1)[0]
         self.passages.append(
             Passage(
                 id=f"{file}:{path}",
                 lang=self.pack.lang,
                 page=page,
-                heading=heading,
+                heading=heading[0],
                 text=text,
                 covers=covers,
                 command=cmd,
+                context=" · ".join(dict.fromkeys(c for c in context if c)),
+                name=heading[1],
             )
         )
 
@@ -246,43 +375,91 @@ def passages_of(pack: Pack) -> list[Passage]:
     """Every passage of one pack, in pack order."""
     builder = _Builder(pack)
     for file in ADVICE_FILES:
-        builder.walk(file, pack.raw.get(file), "", None)
+        builder.walk(file, pack.raw.get(file), "")
     return builder.passages
 
 
-def load_synonyms(path: Path = SYNONYMS) -> list[tuple[str, ...]]:
-    """Groups of folded phrases that mean the same thing (``synonyms.txt``)."""
+def load_synonyms(path: Path = SYNONYMS) -> list[tuple[tuple[Word, ...], ...]]:
+    """Groups of phrases that mean the same thing (``synonyms.txt``), as words."""
     groups = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
-            group = tuple(" ".join(words(part)) for part in line.split("|"))
+            group = tuple(tuple(marked_words(part)) for part in line.split("|"))
             groups.append(tuple(p for p in group if p))
     return groups
 
 
+def _is_stopword(word: Word) -> bool:
+    if word.marked is not None:
+        return word.marked in MARKED_STOPWORDS
+    return word.folded in STOPWORDS
+
+
+def question_words(question: str) -> list[Word]:
+    """The words of a question that say what it is about."""
+    return [
+        w
+        for w in marked_words(question)
+        if (not _is_stopword(w) and len(w.folded) > 1) or w.folded.isdigit()
+    ]
+
+
 def query_terms(question: str) -> list[str]:
     """The folded words of a question that say what it is about."""
-    return [w for w in words(question) if (w not in STOPWORDS and len(w) > 1) or w.isdigit()]
+    return [w.folded for w in question_words(question)]
 
 
-def expansions(question: str, groups: Sequence[tuple[str, ...]]) -> list[str]:
-    """Phrases of every synonym group the question mentions (whole words only)."""
-    padded = f" {' '.join(words(question))} "
-    found: list[str] = []
-    for group in groups:
-        if any(f" {phrase} " in padded for phrase in group):
-            found += [p for p in group if f" {p} " not in padded]
-    return found
+def expansions(
+    question: str, groups: Sequence[tuple[tuple[Word, ...], ...]]
+) -> list[tuple[Word, ...]]:
+    """Phrases of every synonym group the question mentions, whole words only, the
+    longest mention first: a word already read as part of a longer phrase ("thang tien",
+    promoted) is not read again alone ("thang", monthly)."""
+    typed = marked_words(question)
+    found: list[tuple[int, int, int]] = []  # (length, start, group)
+    for g, group in enumerate(groups):
+        for phrase in group:
+            size = len(phrase)
+            for start in range(len(typed) - size + 1):
+                if all(typed[start + i].matches(w) for i, w in enumerate(phrase)):
+                    found.append((size, start, g))
+    taken: set[int] = set()
+    chosen: dict[int, set[tuple[str, ...]]] = {}
+    for size, start, g in sorted(found, key=lambda f: (-f[0], f[1])):
+        span = set(range(start, start + size))
+        if span & taken:
+            continue
+        taken |= span
+        chosen.setdefault(g, set()).add(tuple(w.folded for w in typed[start : start + size]))
+    phrases: list[tuple[Word, ...]] = []
+    for g, mentioned in chosen.items():
+        phrases += [p for p in groups[g] if tuple(w.folded for w in p) not in mentioned]
+    return phrases
 
 
-def match_expression(terms: Sequence[str], extra: Sequence[str] = ()) -> str:
+def _phrase(phrase: Sequence[Word]) -> str:
+    """An FTS5 phrase in the columns its words were typed for: marked when any word
+    carries marks (the others are then written as they are), else folded."""
+    if any(w.marked is not None for w in phrase):
+        text = " ".join(w.marked or w.folded for w in phrase)
+        return f'{MARKED_COLUMNS} : "{text}"'
+    return f'{FOLDED_COLUMNS} : "{" ".join(w.folded for w in phrase)}"'
+
+
+def match_expression(terms: Sequence[Word], extra: Sequence[Sequence[Word]] = ()) -> str:
     """An FTS5 query: any of the words, adjacent pairs as phrases (which score more when
     they appear together: Vietnamese words are often two syllables, "triển khai"), and
-    the synonyms' phrases."""
-    quoted = [f'"{t}"' for t in dict.fromkeys(terms)]
-    pairs = [f'"{a} {b}"' for a, b in pairwise(terms) if a != b]
-    synonyms = [f'"{p}"' for p in extra]
-    return " OR ".join(dict.fromkeys([*quoted, *pairs, *synonyms]))
+    the synonyms' phrases. A pair is marked only when both its words are."""
+    single = [_phrase((t,)) for t in terms]
+    pairs = []
+    for a, b in pairwise(terms):
+        if a.folded == b.folded:
+            continue
+        if a.marked is None or b.marked is None:
+            a, b = Word(a.folded, None), Word(b.folded, None)
+        pairs.append(_phrase((a, b)))
+    synonyms = [_phrase(p) for p in extra]
+    return " OR ".join(dict.fromkeys([*single, *pairs, *synonyms]))
 
 
 class ContentIndex:
@@ -297,16 +474,18 @@ class ContentIndex:
             passages = passages_of(pack)
             self._passages[lang] = passages
             table = _table(lang)
+            # Marks are kept by the tokenizer: the folded columns are folded beforehand.
             self._db.execute(
-                f"CREATE VIRTUAL TABLE {table} USING fts5(heading, body, "
-                "tokenize = 'porter unicode61 remove_diacritics 2')"
+                f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)}, "
+                "tokenize = 'porter unicode61 remove_diacritics 0')"
             )
+            rows = []
+            for n, p in enumerate(passages):
+                parts = (p.name or p.heading, p.context, p.text)
+                rows.append((n, *(f(part) for part in parts for f in (mark_tones, fold))))
             self._db.executemany(
-                f"INSERT INTO {table} (rowid, heading, body) VALUES (?, ?, ?)",
-                [
-                    (n, fold(f"{p.heading} {_key_words(p.page)}"), fold(p.text))
-                    for n, p in enumerate(passages)
-                ],
+                f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
             for p in passages:
                 self._by_id[(lang, p.id)] = p
@@ -326,14 +505,14 @@ class ContentIndex:
         """The best passages for a question, at most one per page, best first."""
         if lang not in self._passages:
             return []
-        terms = query_terms(question)
+        terms = question_words(question)
         if not terms:
             return []
         expression = match_expression(terms, expansions(question, self._synonyms))
         table = _table(lang)
         rows = self._db.execute(
-            f"SELECT rowid, bm25({table}, ?, ?) AS score FROM {table} "
-            f"WHERE {table} MATCH ? ORDER BY score LIMIT ?",
+            f"SELECT rowid, bm25({table}, {', '.join('?' * len(WEIGHTS))}) AS score "
+            f"FROM {table} WHERE {table} MATCH ? ORDER BY score LIMIT ?",
             (*WEIGHTS, expression, CANDIDATE_ROWS),
         )
         passages = self._passages[lang]
@@ -355,7 +534,7 @@ def _kin(passage_id: str) -> str:
     """The same field of sibling items (``levels:levels.*.blog_ideas`` for every level's
     blog ideas): offering three levels' blog ideas is offering one answer three times."""
     file, _, path = passage_id.partition(":")
-    parts = path.split(".")
+    parts = _LIST_INDEX.sub("", path).split(".")
     if len(parts) < 3:
         return passage_id
     return f"{file}:{parts[0]}.*.{'.'.join(parts[2:])}"
