@@ -1,7 +1,8 @@
 """One exception tree: each error carries a translated, user-safe message key.
 
 Adapters show ``key`` rendered in the member's language and log the rest; a member
-never sees a traceback.
+never sees a traceback. ``ConfigError`` is the operator's counterpart, here so that an
+adapter can refuse its settings without importing the entry point.
 """
 
 from __future__ import annotations
@@ -47,3 +48,7 @@ class UiKey(str):
     error is shown (a usage line, the name of the thing that was wrong)."""
 
     __slots__ = ()
+
+
+class ConfigError(Exception):
+    """Configuration is missing or contradictory; the message is one printable line."""

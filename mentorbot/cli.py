@@ -22,6 +22,7 @@ from bot.context import Services
 from bot.delivery import Target
 from bot.events import Actor
 from bot.mentor import Mentor
+from mentorbot.platforms import check_discord, discord_adapter, slack_config
 from mentorbot.settings import ConfigError, Settings, check_database_url, load_settings
 from mentorbot.simulation import parse_duration, run_until
 from mentorbot.startup import OneLineFormatter, Unreachable, database_where, reason, with_retries
@@ -280,19 +281,17 @@ async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
         started: list[str] = []
         async with AsyncExitStack() as stack:
             if "slack" in platforms:
-                from adapters.slack.app import SlackConfig, SlackRuntime
+                from adapters.slack.app import SlackRuntime
 
-                config = SlackConfig.from_settings(settings, mode=getattr(args, "slack_mode", None))
+                config = slack_config(settings, mode=getattr(args, "slack_mode", None))
                 slack = await stack.enter_async_context(
                     SlackRuntime(config, services=services, mentor=mentor, web_app=server.app)
                 )
                 scheduler.add_outlet(slack.outlet)
                 started.append(f"Slack ({'Socket Mode' if config.mode == 'socket' else 'HTTP'})")
             if "discord" in platforms:
-                from adapters.discord.adapter import DiscordAdapter
-
                 discord = await stack.enter_async_context(
-                    DiscordAdapter.from_settings(settings, services=services, mentor=mentor)
+                    discord_adapter(settings, services=services, mentor=mentor)
                 )
                 scheduler.add_outlet(discord.outlet)
                 waits[asyncio.create_task(discord.wait_closed())] = "Discord"
@@ -372,13 +371,9 @@ def platforms_to_run(settings: Settings, requested: str | None) -> list[str]:
 def check_platforms(settings: Settings, platforms: Sequence[str], slack_mode: str | None) -> None:
     """Every platform setting checked before anything is opened or connected."""
     if "slack" in platforms:
-        from adapters.slack.app import SlackConfig
-
-        SlackConfig.from_settings(settings, mode=slack_mode)
+        slack_config(settings, mode=slack_mode)
     if "discord" in platforms:
-        from adapters.discord.client import shard_options
-
-        shard_options(settings.discord_shards)
+        check_discord(settings)
 
 
 def http_port(settings: Settings, args: argparse.Namespace) -> int:

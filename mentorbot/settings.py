@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import ConfigError
 
-class ConfigError(Exception):
-    """Configuration is missing or contradictory; the message is one printable line."""
+__all__ = ["ConfigError", "Settings", "check_database_url", "load_settings"]
 
 
 def database_url_problem(value: str) -> str | None:
@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str | None = None
+    #: The Slack adapter's pace (None: its defaults, 5 a second and 16 calls in flight).
+    slack_messages_per_second: float | None = Field(default=None, gt=0, le=1000)
+    slack_max_concurrency: int | None = Field(default=None, ge=1, le=256)
     mentorbot_secret_key: str | None = None
 
     discord_token: str | None = None

@@ -9,13 +9,13 @@ from these rows; the queries, the upsert and the encryption are here.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.clock import Clock
 from storage.repo import Store
 from storage.secrets import SecretCipher
 from storage.slack_models import SlackInstallation, SlackOAuthState
@@ -38,16 +38,16 @@ def _where(query: Any, enterprise: str, team: str) -> Any:
 class SlackInstalls:
     """The latest installation per workspace (or org), with its secrets encrypted."""
 
-    def __init__(self, store: Store, cipher: SecretCipher, clock: Clock) -> None:
+    def __init__(self, store: Store, cipher: SecretCipher, now: Callable[[], datetime]) -> None:
         self.store = store
         self.cipher = cipher
-        self.clock = clock
+        self.now = now
 
     async def save(
         self, enterprise: str, team: str, values: dict[str, Any], sealed: dict[str, Any]
     ) -> None:
         """Insert or replace the row of ``(enterprise, team)``; ``sealed`` is encrypted."""
-        now = self.clock.now()
+        now = self.now()
         values = {
             **values,
             "secrets_encrypted": self.cipher.encrypt(sealed),
@@ -82,7 +82,7 @@ class SlackInstalls:
             found.update(changes)
             row.secrets_encrypted = self.cipher.encrypt(found)
             row.bot_token_expires_at = expires_at
-            row.updated_at = self.clock.now()
+            row.updated_at = self.now()
             return True
 
     async def find(
@@ -114,14 +114,16 @@ class SlackInstalls:
 class OAuthStates:
     """OAuth ``state`` values: issued by the install page, consumed once, expiring."""
 
-    def __init__(self, store: Store, clock: Clock, *, expiration_seconds: int = 600) -> None:
+    def __init__(
+        self, store: Store, now: Callable[[], datetime], *, expiration_seconds: int = 600
+    ) -> None:
         self.store = store
-        self.clock = clock
+        self.now = now
         self.expiration = timedelta(seconds=expiration_seconds)
 
     async def issue(self) -> str:
         state = secrets.token_urlsafe(32)
-        now = self.clock.now()
+        now = self.now()
         async with self.store.session() as s:
             await s.execute(delete(SlackOAuthState).where(SlackOAuthState.expires_at < now))
             s.add(SlackOAuthState(state=state, expires_at=now + self.expiration))
@@ -132,7 +134,7 @@ class OAuthStates:
             result = await s.execute(
                 delete(SlackOAuthState).where(
                     SlackOAuthState.state == state[:64],
-                    SlackOAuthState.expires_at >= self.clock.now(),
+                    SlackOAuthState.expires_at >= self.now(),
                 )
             )
             return (result.rowcount or 0) == 1

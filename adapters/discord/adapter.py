@@ -51,12 +51,12 @@ from adapters.discord.render import (
 )
 from adapters.discord.state import PLATFORM, REMOVED, State
 from bot.context import Services
+from bot.errors import ConfigError
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.mentor import Mentor
 from bot.reply import Form, Reply
+from bot.retry import with_retries
 from bot.text import whole_number
-from mentorbot.settings import ConfigError, Settings
-from mentorbot.startup import with_retries
 from storage.repo import MemberKey
 
 log = logging.getLogger(__name__)
@@ -157,22 +157,6 @@ class DiscordAdapter:
         self._restore: Callable[[], None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, services: Services, mentor: Mentor) -> Self:
-        guild = (settings.discord_guild_id or "").strip()
-        if guild and not guild.isdigit():
-            raise ConfigError("DISCORD_GUILD_ID: a server id is a number (Developer Mode, Copy ID)")
-        assert settings.discord_token is not None
-        return cls(
-            services,
-            mentor,
-            token=settings.discord_token,
-            guild_id=int(guild) if guild else None,
-            api_url=settings.discord_api_url or None,
-            shards=settings.discord_shards,
-            start_attempts=settings.mentorbot_start_attempts,
-        )
 
     async def start(self) -> None:
         """Log in (which builds and syncs ``/mentor``) and connect in the background."""

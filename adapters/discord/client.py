@@ -28,7 +28,7 @@ import discord.http
 import yarl
 
 from adapters.discord.pacing import Pacer, pacing_trace
-from mentorbot.settings import ConfigError
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordAdapter

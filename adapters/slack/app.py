@@ -16,15 +16,13 @@ from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack import render
 from adapters.slack.adapter import SlackAdapter
-from adapters.slack.clients import SlackClients, api_url
+from adapters.slack.clients import SlackClients
 from adapters.slack.gate import events_handler
 from adapters.slack.installations import (
     DbInstallationStore,
@@ -34,10 +32,10 @@ from adapters.slack.installations import (
 from adapters.slack.outlet import SlackOutlet
 from adapters.slack.pacing import SendLimits
 from bot.context import Services
+from bot.errors import ConfigError
 from bot.home import RUN_ACTION
 from bot.mentor import Mentor
-from mentorbot.settings import ConfigError, Settings
-from mentorbot.startup import with_retries
+from bot.retry import with_retries
 
 log = logging.getLogger(__name__)
 
@@ -58,38 +56,10 @@ BOT_SCOPES = (
 )
 
 
-_DEFAULT_LIMITS = SendLimits()
-
-
-class SlackTuning(BaseSettings):
-    """How fast to send, from ``SLACK_MESSAGES_PER_SECOND`` (the cap per workspace) and
-    ``SLACK_MAX_CONCURRENCY`` (Web API calls in flight), in the environment or ``.env``."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_prefix="SLACK_", extra="ignore")
-
-    messages_per_second: float = Field(default=_DEFAULT_LIMITS.per_workspace, gt=0, le=1000)
-    max_concurrency: int = Field(default=_DEFAULT_LIMITS.concurrency, ge=1, le=256)
-
-    def limits(self) -> SendLimits:
-        return SendLimits(
-            per_workspace=self.messages_per_second,
-            workspace_burst=max(1, min(10, int(self.messages_per_second))),
-            concurrency=self.max_concurrency,
-        )
-
-
-def _tuning() -> SlackTuning:
-    try:
-        return SlackTuning()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "SLACK_" + ".".join(str(p) for p in first.get("loc", ())).upper()
-        raise ConfigError(f"{name}: {first.get('msg', 'invalid')}") from None
-
-
 @dataclass(frozen=True)
 class SlackConfig:
-    """What the adapter needs from the settings, checked once at start."""
+    """What the adapter needs from the settings; the entry point builds and checks it
+    (``mentorbot.platforms.slack_config``), so the adapter reads no environment."""
 
     mode: Mode
     api_url: str
@@ -106,33 +76,6 @@ class SlackConfig:
     @property
     def oauth(self) -> bool:
         return bool(self.client_id and self.client_secret)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, mode: str | None = None) -> SlackConfig:
-        chosen = mode or ("socket" if settings.slack_app_token else "http")
-        if chosen == "socket" and not settings.slack_app_token:
-            raise ConfigError("SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token")
-        if chosen == "http" and not settings.slack_signing_secret:
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is missing: HTTP mode verifies every request with it"
-            )
-        config = cls(
-            mode=chosen,  # type: ignore[arg-type]
-            api_url=api_url(settings.slack_api_url),
-            bot_token=settings.slack_bot_token,
-            app_token=settings.slack_app_token,
-            signing_secret=settings.slack_signing_secret,
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            secret_key=settings.mentorbot_secret_key,
-            limits=_tuning().limits(),
-            start_attempts=settings.mentorbot_start_attempts,
-        )
-        if not (config.bot_token or config.oauth):
-            raise ConfigError("SLACK_BOT_TOKEN or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET is missing")
-        if config.oauth:
-            token_cipher(config.secret_key)  # a bad key stops here, before any I/O
-        return config
 
 
 def build_app(

@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.clock import Clock
-from mentorbot.settings import ConfigError
+from bot.errors import ConfigError
 from storage.repo import Store
 from storage.secrets import SecretCipher, SecretKeyError
 from storage.slack_installs import OAuthStates, SlackInstalls, keys
@@ -62,7 +62,7 @@ class DbInstallationStore(AsyncInstallationStore):
 
     def __init__(self, store: Store, cipher: SecretCipher, clock: Clock) -> None:
         self.store = store
-        self.rows = SlackInstalls(store, cipher, clock)
+        self.rows = SlackInstalls(store, cipher, clock.now)
 
     @property
     def logger(self) -> logging.Logger:
@@ -186,7 +186,7 @@ class DbOAuthStateStore(AsyncOAuthStateStore):
     be served by different web processes."""
 
     def __init__(self, store: Store, clock: Clock, *, expiration_seconds: int = 600) -> None:
-        self.states = OAuthStates(store, clock, expiration_seconds=expiration_seconds)
+        self.states = OAuthStates(store, clock.now, expiration_seconds=expiration_seconds)
 
     @property
     def logger(self) -> logging.Logger:

@@ -41,6 +41,18 @@ class SendLimits:
     #: Seconds to wait for Slack before calling the attempt failed (transient).
     timeout: float = 15.0
 
+    @classmethod
+    def tuned(cls, per_workspace: float | None, concurrency: int | None) -> SendLimits:
+        """``SLACK_MESSAGES_PER_SECOND`` and ``SLACK_MAX_CONCURRENCY`` (None: the
+        default); the burst grows with the rate, up to 10."""
+        default = cls()
+        rate = per_workspace or default.per_workspace
+        return cls(
+            per_workspace=rate,
+            workspace_burst=max(1, min(10, int(rate))),
+            concurrency=concurrency or default.concurrency,
+        )
+
     def posts(self) -> Pacer:
         """A workspace's pacer for ``chat.*`` and ``files.*``."""
         return Pacer(self.per_workspace, self.workspace_burst, probe=PROBE_S)

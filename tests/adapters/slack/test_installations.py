@@ -18,6 +18,7 @@ from adapters.slack.installations import DbInstallationStore, token_cipher
 from adapters.slack.pacing import SendLimits
 from bot.context import Services
 from bot.mentor import Mentor
+from mentorbot.platforms import slack_config
 from mentorbot.server import ProcessServer
 from mentorbot.settings import ConfigError, Settings
 from storage.models import Workspace
@@ -245,7 +246,7 @@ def test_oauth_without_a_usable_key_fails_at_start_with_one_line(key, says) -> N
         slack_api_url=None,
     )
     with pytest.raises(ConfigError) as failure:
-        SlackConfig.from_settings(settings, mode="http")
+        slack_config(settings, mode="http")
     assert says in str(failure.value) and "\n" not in str(failure.value)
 
 
@@ -268,7 +269,7 @@ def test_a_mode_without_its_secret_fails_with_one_line(mode, overrides, says) ->
     }
     values.update(overrides)
     with pytest.raises(ConfigError) as failure:
-        SlackConfig.from_settings(Settings.model_construct(**values), mode=mode)
+        slack_config(Settings.model_construct(**values), mode=mode)
     assert says in str(failure.value)
 
 
@@ -282,7 +283,7 @@ def test_slack_api_url_gets_its_trailing_slash() -> None:
         mentorbot_secret_key=None,
         slack_api_url="http://127.0.0.1:9/api",
     )
-    config = SlackConfig.from_settings(settings)
+    config = slack_config(settings)
     assert (config.mode, config.api_url) == ("socket", "http://127.0.0.1:9/api/")
 
 
@@ -312,3 +313,20 @@ async def test_socket_mode_with_oauth_serves_the_install_pages_but_takes_no_even
         async with aiohttp.ClientSession() as browser, browser.get(f"{base}/slack/install") as page:
             assert page.status == 200
     assert fake.responses() == []
+
+
+def test_the_pace_comes_from_the_settings_not_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_MESSAGES_PER_SECOND", "999")  # read by Settings only
+    settings = Settings.model_construct(
+        slack_bot_token="xoxb-1",
+        slack_app_token="xapp-1",
+        slack_api_url=None,
+        slack_messages_per_second=2.5,
+        slack_max_concurrency=4,
+    )
+    limits = slack_config(settings).limits
+    assert (limits.per_workspace, limits.workspace_burst, limits.concurrency) == (2.5, 2, 4)
+    default = slack_config(
+        Settings.model_construct(slack_bot_token="xoxb-1", slack_app_token="xapp-1")
+    ).limits
+    assert default == SendLimits()
