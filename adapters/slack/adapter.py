@@ -73,6 +73,13 @@ def response_url_allowed(url: object, api_url: str) -> bool:
     )
 
 
+def _who_clicked(body: Mapping[str, Any]) -> tuple[str, str]:
+    """The team and user of an interactive payload (a click, a modal submission)."""
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    return str(team), str(user.get("id", ""))
+
+
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -214,8 +221,7 @@ class SlackAdapter:
             value = element.get("value")
             if value is None:
                 value = (element.get("selected_option") or {}).get("value", "")
-            team = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"))
-            user = str((body.get("user") or {}).get("id", ""))
+            team, user = _who_clicked(body)
             channel = (body.get("channel") or {}).get("id")
             container = body.get("container") or {}
             view = body.get("view") or {}
@@ -242,8 +248,7 @@ class SlackAdapter:
         """Home is over 100 blocks: show the page asked for."""
         await ack()
         async with self.in_flight.track():
-            team = str((body.get("team") or {}).get("id", ""))
-            user = str((body.get("user") or {}).get("id", ""))
+            team, user = _who_clicked(body)
             page = str((body.get("actions") or [{}])[0].get("value") or "0")
             link, actor = await self._who(team, user, client)
             await self.publish_home(link, actor, page=whole_number(page, 0, 1000) or 0)
@@ -257,8 +262,7 @@ class SlackAdapter:
             form_id = meta.get("form") or str(view.get("callback_id", "")).removeprefix(
                 render.CALLBACK_PREFIX
             )
-            team = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id"))
-            user = str((body.get("user") or {}).get("id", ""))
+            team, user = _who_clicked(body)
             values = render.submitted_values(view.get("state") or {})
             link = await self._link(team, client)
 

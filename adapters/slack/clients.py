@@ -10,6 +10,7 @@ until the workspace is uninstalled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -53,12 +54,9 @@ def retry_after_of(headers: Mapping[str, Any]) -> float | None:
 
 
 class RateLimitPause(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 retry handler, made workspace-aware.
-
-    A 429 pauses the workspace's pacer for that method for ``Retry-After``, so new sends
-    wait too instead of each meeting the limit; the request itself sleeps the same time
-    (plus a little jitter) with its concurrency slot given back, then retries.
-    """
+    """slack_sdk's 429 retry handler, made workspace-aware: a 429 pauses the workspace's
+    pacer for that method, so new sends wait out ``Retry-After`` too instead of each
+    meeting the limit; the request sleeps it with its concurrency slot given back."""
 
     def __init__(
         self,
@@ -102,10 +100,7 @@ class RateLimitPause(AsyncRateLimitErrorRetryHandler):
             pacer.pause(seconds)
         log.info("slack %s answered 429; retrying after %.1fs", method, seconds)
         state.next_attempt_requested = True
-        if self._slots is not None:
-            async with self._slots.released():
-                await asyncio.sleep(seconds + random.uniform(0, 0.5))
-        else:
+        async with self._slots.released() if self._slots else contextlib.nullcontext():
             await asyncio.sleep(seconds + random.uniform(0, 0.5))
         state.increment_current_attempt()
 
