@@ -4,7 +4,22 @@ Alembic, export/forget (``storage.privacy``) and the schema test read the metada
 a feature whose models live in their own module adds one import line here.
 """
 
-from storage import discord_models, models, pairs_models, plan_models, slack_models
+from storage import (
+    discord_models,
+    models,
+    pairs_models,
+    plan_models,
+    slack_models,
+    talk_models,
+)
 from storage.models import Base
 
-__all__ = ["Base", "discord_models", "models", "pairs_models", "plan_models", "slack_models"]
+__all__ = [
+    "Base",
+    "discord_models",
+    "models",
+    "pairs_models",
+    "plan_models",
+    "slack_models",
+    "talk_models",
+]

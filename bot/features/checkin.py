@@ -482,7 +482,7 @@ async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     period = current_period(ctx, cadence)
     from bot.features.talk import remember_asked  # a sentence may answer it now
 
-    remember_asked(ctx, cadence, period)
+    await remember_asked(ctx, cadence, period)
     own = (ctx.member.diet_sources or {}).get(cadence) or None
     reply = prompt_cache(ctx.services).prompt(ctx.lang, cadence, period, later=False, sources=own)
     row = await get_checkin(ctx.store, ctx.member.id, cadence, period)

@@ -9,19 +9,19 @@ language model from the passages found there (``bot/talk/llm.py``).
 
 A check-in is *open* when the latest prompt that reached the member in the last day is
 not answered for its period, or when the member asked for one with ``/mentor checkin``
-within the hour. The answer is saved at once (once: the row is unique per period, and a
-second sentence for the same period saves nothing) and the reply says what was
-understood, with one tap to correct it.
+within the hour (remembered in the database, so a restart or another worker knows).
+The answer is saved at once (once: the row is unique per period, and a second sentence
+for the same period saves nothing) and the reply says what was understood, with one
+tap to correct it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import text
@@ -47,7 +47,9 @@ from bot.talk.checkin_text import (
     read_answer,
 )
 from bot.talk.index import ContentIndex, Hit, Passage, index_for
-from storage.models import CheckIn, Delivery, DeliveryReceipt
+from storage.models import CheckIn
+from storage.talk import checkin_in_view as open_checkin
+from storage.talk import remember_asked_checkin
 
 router = Router()
 
@@ -67,68 +69,26 @@ _SENTENCE_END = re.compile(r"[.!?…](?=\s)")
 # -- what is open ---------------------------------------------------------------------------
 
 
-@dataclass
-class AskedCheckins:
-    """Check-ins members asked for with ``/mentor checkin``, kept in memory for an hour:
-    the check-in they just saw is the one a sentence answers. One process's memory is
-    enough: the next prompt (from the outbox, in the database) opens it again anyway."""
-
-    asked: dict[int, tuple[str, str, datetime]]
-
-    def remember(self, member_id: int, cadence: str, period: str, *, now: datetime) -> None:
-        if len(self.asked) > 10_000:
-            self.asked.clear()
-        self.asked[member_id] = (cadence, period, now)
-
-    def recent(self, member_id: int, *, now: datetime) -> tuple[str, str] | None:
-        found = self.asked.get(member_id)
-        if found is None or now - found[2] > ASKED_FOR:
-            return None
-        return found[0], found[1]
-
-
-def asked_checkins(services: Services) -> AskedCheckins:
-    found = services.extras.get("asked_checkins")
-    if not isinstance(found, AskedCheckins):
-        found = AskedCheckins({})
-        services.extras["asked_checkins"] = found
-    return found
-
-
-def remember_asked(ctx: Ctx, cadence: str, period: str) -> None:
-    """Called by ``/mentor checkin``: the check-in it shows is open for a sentence."""
-    asked_checkins(ctx.services).remember(ctx.member.id, cadence, period, now=ctx.now)
-
-
-async def latest_prompt(ctx: Ctx) -> tuple[str, str] | None:
-    """(cadence, period) of the latest check-in prompt that reached the member within
-    ``OPEN_FOR``, answered or not."""
-    sent = func.coalesce(Delivery.sent_at, DeliveryReceipt.sent_at)
-    async with ctx.store.session() as s:
-        row = (
-            await s.execute(
-                select(Delivery.kind, Delivery.period_key)
-                .outerjoin(DeliveryReceipt, DeliveryReceipt.delivery_id == Delivery.id)
-                .where(
-                    Delivery.member_id == ctx.member.id,
-                    or_(Delivery.kind.like("prompt:%"), Delivery.kind.like("snooze:%")),
-                    sent >= ctx.now - OPEN_FOR,
-                )
-                .order_by(sent.desc())
-                .limit(1)
-            )
-        ).first()
-    if row is None:
-        return None
-    cadence = row.kind.split(":", 1)[1]
-    return (cadence, row.period_key) if cadence in CADENCES else None
+async def remember_asked(ctx: Ctx, cadence: str, period: str) -> None:
+    """Called by ``/mentor checkin``: the check-in it shows is open for a sentence for
+    ``ASKED_FOR``. Kept in the database (``storage/talk.py``), so a restart or another
+    worker taking the next message still reads it as the answer."""
+    await remember_asked_checkin(
+        ctx.store, ctx.member.id, cadence, period, now=ctx.now, until=ctx.now + ASKED_FOR
+    )
 
 
 async def checkin_in_view(ctx: Ctx) -> tuple[str, str] | None:
-    """The check-in a sentence would answer: the one just asked for, else the latest
-    prompt's."""
-    asked = asked_checkins(ctx.services).recent(ctx.member.id, now=ctx.now)
-    return asked or await latest_prompt(ctx)
+    """(cadence, period) of the check-in a sentence would answer: the one just asked for,
+    else the latest prompt's that reached the member within ``OPEN_FOR``."""
+    found = await open_checkin(
+        ctx.store, ctx.member.id, now=ctx.now, prompts_since=ctx.now - OPEN_FOR
+    )
+    if found is None:
+        return None
+    kind, period = found
+    cadence = kind.split(":", 1)[1]
+    return (cadence, period) if cadence in CADENCES else None
 
 
 # -- saving -------------------------------------------------------------------------------

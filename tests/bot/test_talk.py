@@ -14,11 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import SimClock
+from bot.content import load_library
 from bot.context import Services
 from bot.events import Message
 from bot.features.talk import shorten
+from bot.mentor import Mentor
 from schedules.engine import Scheduler
+from storage.db import sessionmaker
 from storage.models import CheckIn
+from storage.repo import Store
 from tests.bot.test_checkin import Inbox, until
 from tests.conftest import Chat
 
@@ -92,6 +96,30 @@ async def test_checkin_command_opens_it_for_a_vietnamese_sentence(chat: Chat) ->
     assert "· 60 phút · ghi chú: “lam side project”" in out
     [row] = await rows(chat)
     assert (row.activities, row.minutes) == (["built"], 60)
+
+
+async def test_an_asked_checkin_survives_a_restart_and_expires_after_an_hour(
+    chat: Chat, engine, clock: SimClock
+) -> None:
+    """The open check-in is in the database: a new process (another worker, or this one
+    restarted) on the same database reads the next sentence as its answer."""
+    await chat.say("/mentor checkin weekly")
+
+    restarted = Services(store=Store(sessionmaker(engine)), content=load_library(), clock=clock)
+    other = Chat(Mentor(restarted), chat.actor)
+    clock.advance(timedelta(minutes=59))
+    out = await other.say("paired with Linh on a code review, 30 min")
+    assert "I read that as your check-in for" in out
+    [row] = await rows(chat)
+    assert (row.cadence, row.activities, row.minutes) == ("weekly", ["others"], 30)
+
+    # Asked again later, the ask is replaced, and an hour after it is closed.
+    await chat.act("talk:undo", f"weekly:{row.period_key}")
+    await chat.say("/mentor checkin")
+    clock.advance(timedelta(hours=1, seconds=1))
+    out = await other.say("paired with Linh on a code review, 30 min")
+    assert "I read that as your check-in" not in out
+    assert await rows(chat) == []
 
 
 async def test_undo_removes_what_a_sentence_saved(chat: Chat) -> None:
