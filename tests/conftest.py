@@ -4,17 +4,21 @@ Every storage-touching test runs on SQLite and on PostgreSQL. PostgreSQL is foun
 through MENTORBOT_TEST_POSTGRES_URL (default: the server these machines run). With CI
 set, an unreachable server fails the tests; elsewhere they skip with the reason.
 Each test gets its own PostgreSQL schema, so tests (and people) sharing the server do
-not see each other's rows.
+not see each other's rows. Each process migrates once and hands every test an emptied
+copy (``_MigratedDatabases``), since migrating per test was a quarter of the suite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import graphlib
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -63,34 +67,170 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def _schema_url(schema: str) -> str:
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+async def _migrate_url(url: str) -> None:
+    engine = engine_for(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+class _MigratedDatabases:
+    """This process's migrated databases, made once and handed to each test empty.
+
+    Migrating costs about 0.7 s on PostgreSQL and 0.15 s on SQLite, and some 600 tests
+    ask for a database: that was a quarter of the suite's time. So each pytest process
+    (each xdist worker) migrates once: a SQLite file that every test gets a copy of,
+    and a PostgreSQL schema that every test gets emptied (rows deleted, sequences
+    restarted) and renamed, so each test still has a schema of its own name that no
+    one else (no other worker, no other person on the server) writes to. A schema whose
+    tables or revision a test changed is left for the end and a fresh one migrated.
+    """
+
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self.sqlite: Path | None = None
+        self.reachable: str | None = None  # a problem reaching PostgreSQL, once known
+        self.schema: str | None = None
+        self.shape: str | None = None
+        self.emptying = ""
+        self.leftovers: list[str] = []
+
+    async def sqlite_copy(self, target: Path) -> str:
+        if self.sqlite is None:
+            await _migrate_url(f"sqlite:///{self.scratch / 'migrated.db'}")
+            self.sqlite = self.scratch / "migrated.db"
+        shutil.copyfile(self.sqlite, target)
+        return f"sqlite:///{target}"
+
+    async def postgres_schema(self) -> str:
+        """A migrated schema with no rows, under a name no test had before."""
+        import asyncpg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        conn = await asyncpg.connect(POSTGRES_URL)
+        try:
+            if self.schema is not None and await self._reuse(conn, name):
+                return name
+            await conn.execute(f'CREATE SCHEMA "{name}"')
+            await _migrate_url(_schema_url(name))
+            self.shape = await _shape(conn, name)
+            self.emptying = await _emptying(conn, name)
+            self.schema = name
+            return name
+        finally:
+            await conn.close()
+
+    async def _reuse(self, conn: Any, name: str) -> bool:
+        """Rename, check and empty the schema in one transaction: on any failure it is
+        left as it was, under its old name, to be dropped at the end."""
+        old, self.schema = self.schema, None
+        try:
+            async with conn.transaction():
+                await conn.execute(
+                    "SET LOCAL lock_timeout = '5s'; SET LOCAL synchronous_commit = off;"
+                    f' ALTER SCHEMA "{old}" RENAME TO "{name}"'
+                )
+                if await _shape(conn, name) != self.shape:
+                    raise LookupError("a test changed the schema's tables or revision")
+                await conn.execute(f'SET LOCAL search_path = "{name}"; {self.emptying}')
+        except Exception:
+            self.leftovers.append(old)
+            return False
+        self.schema = name
+        return True
+
+    def close(self) -> None:
+        drop = [*self.leftovers, *([self.schema] if self.schema else [])]
+        if not drop:
+            return
+
+        async def dropping() -> None:
+            import asyncpg
+
+            conn = await asyncpg.connect(POSTGRES_URL)
+            try:
+                for schema in drop:
+                    await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            finally:
+                await conn.close()
+
+        asyncio.run(dropping())
+
+
+async def _shape(conn: Any, schema: str) -> str:
+    """A schema's tables and Alembic revisions, in one line: what tells a reusable one."""
+    return await conn.fetchval(
+        "SELECT (SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class"
+        "  WHERE relnamespace = $1::regnamespace AND relkind = 'r')"
+        " || ' ' || (SELECT string_agg(version_num, ',' ORDER BY version_num)"
+        f' FROM "{schema}".alembic_version)',
+        schema,
+    )
+
+
+async def _emptying(conn: Any, schema: str) -> str:
+    """The statements that delete every row (children before parents) and restart every
+    sequence, by unqualified names: ~10 ms, where TRUNCATE takes ~400 ms (new files).
+    They run with the search_path on the schema, which the outbox's delete triggers
+    also need to find their tables."""
+    tables = await conn.fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r'"
+        " AND relname <> 'alembic_version'",
+        schema,
+    )
+    references = await conn.fetch(
+        "SELECT child.relname, parent.relname FROM pg_constraint c"
+        " JOIN pg_class child ON child.oid = c.conrelid"
+        " JOIN pg_class parent ON parent.oid = c.confrelid"
+        " WHERE c.contype = 'f' AND c.connamespace = $1::regnamespace",
+        schema,
+    )
+    parents: dict[str, set[str]] = {r[0]: set() for r in tables}
+    for child, parent in references:
+        if child in parents and child != parent:
+            parents[child].add(parent)
+    order = list(graphlib.TopologicalSorter(parents).static_order())  # parents first
+    sequences = await conn.fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'S'",
+        schema,
+    )
+    statements = [f'DELETE FROM "{table}"' for table in reversed(order)]
+    statements += [f'ALTER SEQUENCE "{r[0]}" RESTART' for r in sequences]
+    return "; ".join(statements)
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_MigratedDatabases]:
+    databases = _MigratedDatabases(tmp_path_factory.mktemp("migrated"))
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+async def database_url(
+    backend: str, tmp_path: Path, _migrated: _MigratedDatabases
+) -> AsyncIterator[str]:
     """A migrated, empty database of the requested backend; yields its URL."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield await _migrated.sqlite_copy(tmp_path / "test.db")
         return
-    problem = await _postgres_reachable(POSTGRES_URL)
-    if problem:
+    if _migrated.reachable is None:
+        _migrated.reachable = await _postgres_reachable(POSTGRES_URL) or ""
+    if _migrated.reachable:
         message = (
-            f"PostgreSQL at {POSTGRES_URL} unreachable ({problem}); "
+            f"PostgreSQL at {POSTGRES_URL} unreachable ({_migrated.reachable}); "
             "set MENTORBOT_TEST_POSTGRES_URL to a server to run these tests"
         )
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    import asyncpg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(POSTGRES_URL)
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
-    await conn.close()
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        conn = await asyncpg.connect(POSTGRES_URL)
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await conn.close()
+    yield _schema_url(await _migrated.postgres_schema())
 
 
 def engine_for(url: str):
@@ -103,8 +243,7 @@ def engine_for(url: str):
 
 @pytest.fixture
 async def engine(database_url: str):
-    engine = engine_for(database_url)
-    await migrate(engine)
+    engine = engine_for(database_url)  # ``database_url`` is migrated already
     yield engine
     await engine.dispose()
 
