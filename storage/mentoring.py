@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 
 from storage.models import (
     CheckIn,
@@ -26,6 +25,7 @@ from storage.models import (
     Workspace,
 )
 from storage.repo import Store
+from storage.upsert import get_or_create, insert_missing
 
 # -- goals --------------------------------------------------------------------------------
 
@@ -49,30 +49,18 @@ async def save_goal(
     metric: str | None,
     now: datetime,
 ) -> Goal:
-    """Set (or replace) the member's goal for one area of a quarter."""
-    for _ in range(2):
-        try:
-            async with store.session() as s:
-                row = await s.scalar(
-                    select(Goal).where(
-                        Goal.member_id == member_id, Goal.quarter == quarter, Goal.area == area
-                    )
-                )
-                if row is None:
-                    row = Goal(
-                        member_id=member_id,
-                        quarter=quarter,
-                        area=area,
-                        created_at=now,
-                        status="open",
-                    )
-                    s.add(row)
-                row.goal, row.plan, row.metric = goal, plan, metric
-                row.status, row.closed_at, row.updated_at = "open", None, now
-            return row
-        except IntegrityError:
-            continue  # the same form submitted twice at once: update the row it made
-    raise RuntimeError("goal could not be saved")  # pragma: no cover
+    """Set (or replace) the member's goal for one area of a quarter; the same form
+    submitted twice at once updates the one row."""
+    values = {"goal": goal, "plan": plan, "metric": metric, "status": "open", "closed_at": None}
+    async with store.session() as s:
+        row, _ = await get_or_create(
+            s,
+            Goal,
+            {"member_id": member_id, "quarter": quarter, "area": area},
+            defaults={"created_at": now},
+            values={**values, "updated_at": now},
+        )
+    return row
 
 
 async def settle_goal(
@@ -132,20 +120,15 @@ async def save_review(
     adjust: str,
     now: datetime,
 ) -> Review:
-    for _ in range(2):
-        try:
-            async with store.session() as s:
-                row = await s.scalar(
-                    select(Review).where(Review.member_id == member_id, Review.period == period)
-                )
-                if row is None:
-                    row = Review(member_id=member_id, period=period, created_at=now)
-                    s.add(row)
-                row.worked, row.didnt, row.adjust, row.updated_at = worked, didnt, adjust, now
-            return row
-        except IntegrityError:
-            continue
-    raise RuntimeError("review could not be saved")  # pragma: no cover
+    async with store.session() as s:
+        row, _ = await get_or_create(
+            s,
+            Review,
+            {"member_id": member_id, "period": period},
+            defaults={"created_at": now},
+            values={"worked": worked, "didnt": didnt, "adjust": adjust, "updated_at": now},
+        )
+    return row
 
 
 async def reviews_of(store: Store, member_id: int, *, limit: int = 6) -> list[Review]:
@@ -240,42 +223,45 @@ async def sync_derived_metrics(
     if not member_ids:
         return
     ids = list(member_ids)
-    for _ in range(2):
-        try:
-            async with store.session() as s:
-                checkins = await s.scalars(select(CheckIn).where(CheckIn.member_id.in_(ids)))
-                wanted = {(d.member_id, d.metric, d.source_key): d for d in derive(list(checkins))}
-                existing = await s.execute(
-                    select(
-                        MetricEntry.id,
-                        MetricEntry.member_id,
-                        MetricEntry.metric,
-                        MetricEntry.source_key,
-                    ).where(MetricEntry.member_id.in_(ids), MetricEntry.source == "checkin")
-                )
-                have: dict[tuple[int, str, str], int] = {
-                    (m, metric, key or ""): entry_id for entry_id, m, metric, key in existing
+    async with store.session() as s:
+        checkins = await s.scalars(select(CheckIn).where(CheckIn.member_id.in_(ids)))
+        wanted = {(d.member_id, d.metric, d.source_key): d for d in derive(list(checkins))}
+        existing = await s.execute(
+            select(
+                MetricEntry.id,
+                MetricEntry.member_id,
+                MetricEntry.metric,
+                MetricEntry.source_key,
+            ).where(MetricEntry.member_id.in_(ids), MetricEntry.source == "checkin")
+        )
+        have: dict[tuple[int, str, str], int] = {
+            (m, metric, key or ""): entry_id for entry_id, m, metric, key in existing
+        }
+        stale = [entry_id for key, entry_id in have.items() if key not in wanted]
+        if stale:
+            await s.execute(delete(MetricEntry).where(MetricEntry.id.in_(stale)))
+        # A concurrent sync may insert the same rows meanwhile: they are the same facts,
+        # so a conflict on (member, metric, source key) is skipped, not retried.
+        await insert_missing(
+            s,
+            MetricEntry.__table__,
+            [
+                {
+                    "member_id": d.member_id,
+                    "metric": d.metric,
+                    "value": 1.0,
+                    "unit": "",
+                    "note": None,
+                    "quarter": d.quarter,
+                    "source": "checkin",
+                    "source_key": d.source_key,
+                    "created_at": d.created_at,
                 }
-                stale = [entry_id for key, entry_id in have.items() if key not in wanted]
-                if stale:
-                    await s.execute(delete(MetricEntry).where(MetricEntry.id.in_(stale)))
-                for key, d in wanted.items():
-                    if key not in have:
-                        s.add(
-                            MetricEntry(
-                                member_id=d.member_id,
-                                metric=d.metric,
-                                value=1.0,
-                                unit="",
-                                quarter=d.quarter,
-                                source="checkin",
-                                source_key=d.source_key,
-                                created_at=d.created_at,
-                            )
-                        )
-            return
-        except IntegrityError:
-            continue  # a concurrent sync inserted the same rows: recompute once
+                for key, d in wanted.items()
+                if key not in have
+            ],
+            key=("member_id", "metric", "source_key"),
+        )
 
 
 # -- nudges -------------------------------------------------------------------------------

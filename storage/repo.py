@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Assessment, Member, Workspace
+from storage.upsert import get_or_create
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +46,14 @@ class Store:
     async def workspace(
         self, platform: str, external_id: str, *, now: datetime, defaults: dict[str, Any]
     ) -> Workspace:
-        for _ in range(2):
-            async with self.session() as s:
-                found = await s.scalar(
-                    select(Workspace).where(
-                        Workspace.platform == platform, Workspace.external_id == external_id
-                    )
-                )
-                if found is not None:
-                    return found
-            try:
-                async with self.session() as s:
-                    ws = Workspace(
-                        platform=platform, external_id=external_id, created_at=now, **defaults
-                    )
-                    s.add(ws)
-                return ws
-            except IntegrityError:
-                continue  # another request created it a moment ago: read it again
-        raise RuntimeError("workspace could not be created")  # pragma: no cover
+        async with self.session() as s:
+            ws, _ = await get_or_create(
+                s,
+                Workspace,
+                {"platform": platform, "external_id": external_id},
+                defaults={"created_at": now, **defaults},
+            )
+            return ws
 
     async def member(
         self, key: MemberKey, *, now: datetime, defaults: dict[str, Any]
@@ -76,33 +65,21 @@ class Store:
             now=now,
             defaults={k: v for k, v in defaults.items() if k in ("timezone", "language") and v},
         )
-        for _ in range(2):
-            async with self.session() as s:
-                found = await s.scalar(
-                    select(Member).where(
-                        Member.workspace_id == ws.id, Member.external_user == key.user
-                    )
-                )
-                if found is not None:
-                    return found, False
-            try:
-                async with self.session() as s:
-                    member = Member(
-                        workspace_id=ws.id,
-                        external_user=key.user,
-                        created_at=now,
-                        language=defaults.get("language") or ws.language,
-                        timezone=defaults.get("timezone") or ws.timezone,
-                        display_name=defaults.get("display_name"),
-                        paused=False,
-                        digest_opt_in=True,
-                        diet_sources={},
-                    )
-                    s.add(member)
-                return member, True
-            except IntegrityError:
-                continue
-        raise RuntimeError("member could not be created")  # pragma: no cover
+        async with self.session() as s:
+            return await get_or_create(
+                s,
+                Member,
+                {"workspace_id": ws.id, "external_user": key.user},
+                defaults={
+                    "created_at": now,
+                    "language": defaults.get("language") or ws.language,
+                    "timezone": defaults.get("timezone") or ws.timezone,
+                    "display_name": defaults.get("display_name"),
+                    "paused": False,
+                    "digest_opt_in": True,
+                    "diet_sources": {},
+                },
+            )
 
     async def find_member(self, key: MemberKey) -> Member | None:
         async with self.session() as s:

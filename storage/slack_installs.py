@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from storage.repo import Store
 from storage.secrets import SecretCipher
 from storage.slack_models import SlackInstallation, SlackOAuthState
+from storage.upsert import get_or_create
 
 
 def keys(
@@ -53,23 +53,15 @@ class SlackInstalls:
             "secrets_encrypted": self.cipher.encrypt(sealed),
             "updated_at": now,
         }
-        for _ in range(2):
-            async with self.store.session() as s:
-                row = await s.scalar(_where(select(SlackInstallation), enterprise, team))
-                if row is not None:
-                    for name, value in values.items():
-                        setattr(row, name, value)
-                    return
-            try:
-                async with self.store.session() as s:
-                    s.add(
-                        SlackInstallation(
-                            enterprise_key=enterprise, team_key=team, installed_at=now, **values
-                        )
-                    )
-                return
-            except IntegrityError:
-                continue  # another process installed the same workspace a moment ago
+        async with self.store.session() as s:
+            # Two processes installing the same workspace at once end with one row.
+            await get_or_create(
+                s,
+                SlackInstallation,
+                {"enterprise_key": enterprise, "team_key": team},
+                defaults={"installed_at": now},
+                values=values,
+            )
 
     async def update_secrets(self, enterprise: str, team: str, **changes: Any) -> bool:
         """Change some of a row's secrets (a rotated bot token); False when no row."""

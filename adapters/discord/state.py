@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from storage.discord_models import DiscordState
 from storage.models import Member, Workspace
 from storage.repo import Store
+from storage.upsert import get_or_create
 
 PLATFORM = "discord"
 #: ``Workspace.disabled_reason`` of a server that removed Mentorbot.
@@ -32,24 +32,25 @@ class State:
             return await s.scalar(select(DiscordState.value).where(DiscordState.key == key))
 
     async def put(self, key: str, value: str) -> None:
+        now = self.clock.now()
         async with self.store.session() as s:
-            row = await s.get(DiscordState, key)
-            if row is None:
-                s.add(DiscordState(key=key, value=value, updated_at=self.clock.now()))
-            else:
-                row.value, row.updated_at = value, self.clock.now()
+            await get_or_create(
+                s, DiscordState, {"key": key}, values={"value": value, "updated_at": now}
+            )
 
     async def stash(self, values: Mapping[str, str]) -> None:
         """Store long custom-id values under their tokens (content hashes: a token that
-        exists already holds the same value, so it is left alone)."""
-        for token, value in values.items():
-            key = f"value:{token}"
-            try:
-                async with self.store.session() as s:
-                    if await s.get(DiscordState, key) is None:
-                        s.add(DiscordState(key=key, value=value, updated_at=self.clock.now()))
-            except IntegrityError:
-                continue  # written by a concurrent send a moment ago
+        exists already holds the same value, so it is left alone, also when a concurrent
+        send writes it a moment before)."""
+        now = self.clock.now()
+        async with self.store.session() as s:
+            for token, value in values.items():
+                await get_or_create(
+                    s,
+                    DiscordState,
+                    {"key": f"value:{token}"},
+                    defaults={"value": value, "updated_at": now},
+                )
 
     async def unstash(self, token: str) -> str | None:
         return await self.get(f"value:{token}")
