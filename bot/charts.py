@@ -9,10 +9,10 @@ a grid of squares are all we draw, which Pillow does in about 14 ms. ``PIL`` is 
 inside the drawing functions, so a process that never draws never loads it, and drawing
 runs in a worker thread (``asyncio.to_thread``) so the event loop never waits on it.
 
-Files go to ``extras["chart_dir"]`` when the entry point sets one, else to
-``<tmp>/mentorbot-charts``; names are a hash of what is drawn, so the same chart is the
-same file and a half-written file is never seen (written aside, then renamed); charts
-older than a day are removed as new ones are drawn.
+Files go to ``Services.chart_dir`` (by default ``<tmp>/mentorbot-charts``); names are a
+hash of what is drawn, so the same chart is the same file and a half-written file is
+never seen (written aside, then renamed); charts older than a day are removed as new
+ones are drawn.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
@@ -52,9 +51,7 @@ _fonts: dict[int, Any] = {}
 
 
 def chart_dir(services: Services) -> Path:
-    folder = Path(
-        services.extras.get("chart_dir") or Path(tempfile.gettempdir()) / "mentorbot-charts"
-    )
+    folder = services.chart_dir
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -3,9 +3,9 @@
 Platform-neutral like the rest of ``bot/``: :func:`home_view` returns a ``Reply`` that an
 adapter renders wherever its platform has a home (Slack publishes it as the App Home
 view). It gathers what other features own — profile, streaks, this quarter's goals, the
-next three prompts — and each part is optional: a feature that is missing or fails
-leaves its part out, and the page still renders. A home page that errors is a blank
-tab, which is worse than a shorter page.
+next three prompts — and a part that fails is logged with its traceback and left out,
+so the page still renders: a home page that errors is a blank tab, which is worse than
+a shorter page.
 
 Its quick buttons run ordinary commands through :data:`RUN_ACTION`, so a click answers
 exactly as typing ``/mentor checkin`` would; adapters also use that action to offer
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from bot import text
 from bot.context import Ctx, Services
@@ -48,8 +47,7 @@ async def run_command(ctx: Ctx, value: str) -> list[Reply]:
     """A button that stands for a typed command. Only listed commands may run this way,
     and the same handler runs, so nothing here bypasses a command's own checks."""
     words = text.words(value)
-    commands = ctx.services.extras["router"].commands
-    spec = lookup(commands, words[0].lower()) if words else None
+    spec = lookup(ctx.services.routes.commands, words[0].lower()) if words else None
     if spec is None:
         raise BadInput("error.stale_action")
     return await spec.handler(ctx, words[1:])
@@ -57,15 +55,6 @@ async def run_command(ctx: Ctx, value: str) -> list[Reply]:
 
 def run_button(label: str, command: str) -> Button:
     return Button(label, action_id=RUN_ACTION, value=command)
-
-
-async def _context(services: Services, actor: Actor) -> Ctx:
-    from bot.mentor import Mentor
-
-    mentor = services.extras.get("mentor")
-    if not isinstance(mentor, Mentor):
-        mentor = Mentor(services)
-    return await mentor.context(Message(actor=actor, text=""))
 
 
 async def _profile(ctx: Ctx) -> list[Section]:
@@ -77,12 +66,10 @@ async def _profile(ctx: Ctx) -> list[Section]:
 
 
 async def _streaks(ctx: Ctx) -> list[Section]:
-    from bot.features import checkin
+    """The same streak sections as ``/mentor stats``: current and best per cadence."""
+    from bot.features.checkin import streak_sections
 
-    many = getattr(checkin, "streak_sections", None)
-    if many is not None:
-        return list(await many(ctx))
-    return [await checkin.streak_section(ctx)]
+    return await streak_sections(ctx)
 
 
 async def _goals(ctx: Ctx) -> list[Section]:
@@ -120,9 +107,7 @@ PARTS: tuple[Part, ...] = (_profile, _streaks, _goals, _upcoming)
 
 
 def _quick_buttons(ctx: Ctx) -> tuple[Button, ...]:
-    router_: Any = ctx.services.extras.get("router")
-    if router_ is None:
-        return ()
+    router_ = ctx.services.routes
     if RUN_ACTION in router_.actions:
         return tuple(
             run_button(ctx.t(label), command)
@@ -140,13 +125,13 @@ def _quick_buttons(ctx: Ctx) -> tuple[Button, ...]:
 
 async def home_view(services: Services, actor: Actor, *, parts: Sequence[Part] = PARTS) -> Reply:
     """The home page of ``actor`` (created on first contact, like any first event)."""
-    ctx = await _context(services, actor)
+    from bot.mentor import context
+
+    ctx = await context(services, Message(actor=actor, text=""))
     sections: list[Section] = []
-    for part in (*parts, *services.extras.get("home_parts", ())):
+    for part in parts:
         try:
             sections += await part(ctx)
-        except (ImportError, AttributeError) as exc:
-            log.debug("home: %s left out (%s)", getattr(part, "__name__", part), exc)
         except Exception:
             log.exception("home: %s failed; left out", getattr(part, "__name__", part))
     name = ctx.member.display_name or ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from bot import mentoring, text
 from bot.context import Ctx, Services
@@ -66,15 +65,6 @@ def default_features() -> list[Router]:
     ]
 
 
-def default_hooks() -> dict[str, Any]:
-    """Collaborators the core and the features call by name through ``Services.extras``
-    (first contact, a changed time zone, extra export sections). The entry point or a
-    test may set its own before building the ``Mentor``; these only fill the gaps."""
-    from bot.features import schedule
-
-    return dict(schedule.HOOKS)
-
-
 #: Platform ids are short (Slack ``U0123ABCD``, Discord snowflakes); anything longer is
 #: not one and is cut before it becomes a database key.
 MAX_ID_CHARS = 64
@@ -126,42 +116,49 @@ def cleaned(inbound: Inbound) -> Inbound:
     return inbound  # pragma: no cover
 
 
+async def context(services: Services, inbound: Inbound) -> Ctx:
+    """The context of one event: the member (created on first contact, when
+    ``services.on_first_contact`` runs) and their workspace. A function of the services
+    alone, so the home page builds one without a ``Mentor``."""
+    actor = inbound.actor
+    now = services.clock.now()
+    member, created = await services.store.member(
+        MemberKey(actor.platform, actor.workspace, actor.user),
+        now=now,
+        defaults={
+            "timezone": actor.timezone,
+            "language": actor.language if actor.language in ("en", "vi") else None,
+            "display_name": actor.display_name,
+        },
+    )
+    workspace = await services.store.get_workspace(member.workspace_id)
+    assert workspace is not None
+    ctx = Ctx(
+        services=services,
+        actor=actor,
+        member=member,
+        workspace=workspace,
+        now=now,
+        first_contact=created,
+        channel=inbound.channel,
+    )
+    if created and services.on_first_contact is not None:
+        await services.on_first_contact(ctx)
+    return ctx
+
+
 class Mentor:
     def __init__(self, services: Services, features: Sequence[Router] | None = None) -> None:
         self.services = services
         self.router = merge(features if features is not None else default_features())
-        services.extras.setdefault("router", self.router)
-        for name, hook in default_hooks().items():
-            services.extras.setdefault(name, hook)
-        mentoring.install(services)
+        if services.router is None:
+            # The first mentor on these services plugs the features in: its router is
+            # the one help and the home page read, and the features' hooks are theirs.
+            services.router = self.router
+            mentoring.install(services)
 
     async def context(self, inbound: Inbound) -> Ctx:
-        actor = inbound.actor
-        now = self.services.clock.now()
-        member, created = await self.services.store.member(
-            MemberKey(actor.platform, actor.workspace, actor.user),
-            now=now,
-            defaults={
-                "timezone": actor.timezone,
-                "language": actor.language if actor.language in ("en", "vi") else None,
-                "display_name": actor.display_name,
-            },
-        )
-        workspace = await self.services.store.get_workspace(member.workspace_id)
-        assert workspace is not None
-        ctx = Ctx(
-            services=self.services,
-            actor=actor,
-            member=member,
-            workspace=workspace,
-            now=now,
-            first_contact=created,
-            channel=inbound.channel,
-        )
-        hook = self.services.extras.get("on_first_contact") if created else None
-        if hook is not None:
-            await hook(ctx)
-        return ctx
+        return await context(self.services, inbound)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one event. Never raises: errors become translated replies."""

@@ -1,27 +1,27 @@
 """What goals, metrics, nudges and the team digest share: quarters, months, local days,
 and ``install``, which plugs them into the scheduler and the outbox renderer.
 
-The features stay units (each its own module and router); this module only wires them
-to the collaborators the core reaches by name through ``Services.extras``:
+The features stay units (each its own module and router); this module only fills the
+``Services`` fields through which the core and the scheduler reach them:
 
 - ``tick_hooks``: ``async (scheduler, now)`` called by every scheduler tick: nudges after
-  new check-ins, the monthly digest on the 1st, the quarter-end goal question;
+  new check-ins, the monthly digest on the 1st, the quarter-end goal question (their
+  ``wakeup_hooks`` are registered by the same calls);
 - ``renderers``: outbox kind family -> ``async (services, delivery, member) -> replies``
   (``nudge:*``, ``digest``, ``goals:*``, ``pairs:*``, ``plan:checkup``), asked by
-  ``bot.prompts.render_delivery``.
+  ``bot.prompts.render_delivery``;
+- ``on_first_contact``, ``on_timezone_change``, ``export_sections``: the schedule
+  feature's routines and the ``deliveries`` section of ``/mentor export``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
     from bot.context import Services
-
-TickHook = Callable[[Any, datetime], Awaitable[None]]
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -77,18 +77,23 @@ def local_instant(day: date, at: time, tz: str | None) -> datetime:
 
 
 def install(services: Services) -> None:
-    """Register the mentoring tick hooks and renderers once per ``Services``."""
-    if services.extras.get("mentoring_installed"):
-        return
-    from bot.features import goals, nudges, pairs, plans, team
+    """Plug the features into ``services``; the ``Mentor`` calls it once, when it is the
+    first on these services. Hooks a test or the entry point set already are kept."""
+    from bot.features import goals, nudges, pairs, plans, schedule, team
 
-    services.extras["mentoring_installed"] = True
-    hooks: list[TickHook] = services.extras.setdefault("tick_hooks", [])
-    hooks.append(nudges.tick_hook(services))
-    hooks.append(goals.tick_hook(services))
-    hooks.append(team.tick_hook(services))
-    hooks.append(pairs.tick_hook(services))
-    renderers = services.extras.setdefault("renderers", {})
+    if services.on_first_contact is None:
+        services.on_first_contact = schedule.on_first_contact
+    if services.on_timezone_change is None:
+        services.on_timezone_change = schedule.on_timezone_change
+    if services.export_sections is None:
+        services.export_sections = schedule.export_sections
+    services.tick_hooks += [
+        nudges.tick_hook(services),
+        goals.tick_hook(services),
+        team.tick_hook(services),
+        pairs.tick_hook(services),
+    ]
+    renderers = services.renderers
     renderers.setdefault("nudge", nudges.render)
     renderers.setdefault("goals", goals.render)
     renderers.setdefault("digest", team.render)

@@ -220,13 +220,12 @@ class PromptCache:
 def prompt_cache(services: Services) -> PromptCache:
     """The cache of this ``Services`` (one per process), created on first use.
 
-    Kept in ``extras`` rather than a module global so two test mentors with different
-    content never share prompts.
+    Kept on the ``Services`` rather than in a module global so two test mentors with
+    different content never share prompts.
     """
-    cache = services.extras.get("prompt_cache")
-    if cache is None or cache.library is not services.content:
-        cache = services.extras["prompt_cache"] = PromptCache(services.content)
-    return cache
+    if services.prompt_cache.library is not services.content:
+        services.prompt_cache = PromptCache(services.content)
+    return services.prompt_cache
 
 
 async def render_delivery(
@@ -237,13 +236,13 @@ async def render_delivery(
     ``prompt:<cadence>`` is the routine's check-in for ``delivery.period_key``;
     ``snooze:<cadence>`` is the same prompt coming back after "later", still for its
     original period, without a second "later". Other kind families (``nudge:…``,
-    ``digest``) go to the renderer registered for them in ``services.extras["renderers"]``,
+    ``digest``) go to the renderer registered for them in ``services.renderers``,
     so features that send through the outbox plug in without editing this module.
     A kind nobody renders raises :class:`UnknownDeliveryKind`.
     """
     family, _, cadence = delivery.kind.partition(":")
     if family not in ("prompt", "snooze"):
-        other = services.extras.get("renderers", {}).get(family)
+        other = services.renderers.get(family)
         if other is None:
             raise UnknownDeliveryKind(f"cannot render delivery kind {delivery.kind!r}")
         return list(await other(services, delivery, member))

@@ -9,19 +9,22 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SimClock, SystemClock
-from bot.content import ContentError, load_library
-from bot.context import Services
+from bot.content import ContentError, Library, load_library
+from bot.context import AnswerWriter, Services, WiringError
 from bot.delivery import Target
 from bot.events import Actor
 from bot.mentor import Mentor
+from bot.router import Router
 from mentorbot.platforms import check_discord, discord_adapter, slack_config
 from mentorbot.settings import ConfigError, Settings, check_database_url, load_settings
 from mentorbot.simulation import parse_duration, run_until
@@ -30,15 +33,56 @@ from storage.db import create_engine, sessionmaker
 from storage.migrate import migrate
 from storage.repo import MemberKey, Store
 
+if TYPE_CHECKING:
+    from schedules.engine import Scheduler
+
 log = logging.getLogger("mentorbot")
 
 
+@dataclass(frozen=True)
+class App:
+    """What a process runs: the services, the mentor answering events and the scheduler
+    sending the outbox, wired to each other by :func:`wire`."""
+
+    services: Services
+    mentor: Mentor
+    scheduler: Scheduler
+
+
+def wire(
+    store: Store,
+    content: Library,
+    clock: Clock,
+    *,
+    answer_writer: AnswerWriter | None = None,
+    chart_dir: Path | None = None,
+    features: Sequence[Router] | None = None,
+) -> App:
+    """The one place the collaborators are put together: the ``Services``, the
+    ``Mentor`` (which plugs the features' hooks and renderers in) and the ``Scheduler``
+    (which the features queue snoozes and check-ups with). The result is checked
+    (``Services.check``), so a collaborator that was left out stops the start with a
+    ``WiringError`` naming it, instead of failing a member's conversation later.
+    Outlets are added by the caller (``Scheduler.add_outlet``): they need the mentor."""
+    from schedules.engine import Scheduler
+
+    services = Services(store=store, content=content, clock=clock, answer_writer=answer_writer)
+    if chart_dir is not None:
+        services.chart_dir = chart_dir
+    mentor = Mentor(services, features)
+    scheduler = Scheduler(services)
+    services.scheduler = scheduler
+    services.check()
+    return App(services=services, mentor=mentor, scheduler=scheduler)
+
+
 @asynccontextmanager
-async def open_services(
+async def open_app(
     database_url: str, clock: Clock, *, settings: Settings | None = None
-) -> AsyncIterator[Services]:
-    """Engine, migrations, content, its search index and store, opened once and closed on
-    the way out; with a language model configured, its HTTP session too."""
+) -> AsyncIterator[App]:
+    """Engine, migrations, content, its search index and store, opened once, wired
+    (:func:`wire`) and closed on the way out; with a language model configured, its
+    HTTP session too."""
     from bot.talk.index import index_for
 
     engine = await open_database(
@@ -48,7 +92,7 @@ async def open_services(
         await migrate(engine)
         library = load_library()
         index_for(library)  # built now, so the first question does not pay for it
-        services = Services(store=Store(sessionmaker(engine)), content=library, clock=clock)
+        store = Store(sessionmaker(engine))
         if settings is not None and settings.mentorbot_llm_url and settings.mentorbot_llm_model:
             import aiohttp
 
@@ -61,10 +105,10 @@ async def open_services(
                 timeout=settings.mentorbot_llm_timeout,
             )
             async with aiohttp.ClientSession() as session:
-                services.extras["answer_writer"] = GroundedWriter(config, session)
-                yield services
+                writer = GroundedWriter(config, session)
+                yield wire(store, library, clock, answer_writer=writer)
         else:
-            yield services
+            yield wire(store, library, clock)
     finally:
         await engine.dispose()
 
@@ -168,13 +212,10 @@ async def run_console(settings: Settings, args: argparse.Namespace) -> int:
     """
     simulated = getattr(args, "clock", "system") == "sim"
     clock: Clock = SimClock(args.now or datetime.now(UTC)) if simulated else SystemClock()
-    async with open_services(
-        args.db or settings.database_url, clock, settings=settings
-    ) as services:
+    async with open_app(args.db or settings.database_url, clock, settings=settings) as app:
         from adapters.console import ConsoleAdapter, ConsoleOutlet, local_stamp
-        from schedules.engine import Scheduler
 
-        mentor = Mentor(services)
+        services, mentor, scheduler = app.services, app.mentor, app.scheduler
         actor = Actor(
             platform="console",
             workspace=args.workspace,
@@ -193,7 +234,7 @@ async def run_console(settings: Settings, args: argparse.Namespace) -> int:
             return found.timezone if found is not None else "UTC"
 
         outlet = ConsoleOutlet(adapter=adapter, clock=clock, zone_of=zone_of)
-        scheduler = Scheduler(services, outlets={"console": outlet})
+        scheduler.add_outlet(outlet)
         if isinstance(clock, SimClock):
             sim = clock
 
@@ -268,14 +309,12 @@ async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
     through their outlets, and the process's HTTP server, until a signal (or a
     platform's fatal error)."""
     from mentorbot.server import ProcessServer
-    from schedules.engine import Scheduler
 
     platforms = platforms_to_run(settings, getattr(args, "platforms", None))
-    async with open_services(
+    async with open_app(
         getattr(args, "db", None) or settings.database_url, SystemClock(), settings=settings
-    ) as services:
-        mentor = Mentor(services)
-        scheduler = Scheduler(services)
+    ) as app:
+        services, mentor, scheduler = app.services, app.mentor, app.scheduler
         server = ProcessServer(services, port=http_port(settings, args))
         waits: dict[asyncio.Task[None], str] = {}
         started: list[str] = []
@@ -467,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 now=None,
             )
         return asyncio.run(run_console(settings, args))
-    except (ConfigError, ContentError) as exc:
+    except (ConfigError, ContentError, WiringError) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
     except Unreachable as exc:

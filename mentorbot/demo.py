@@ -203,14 +203,20 @@ class Tally:
 
 class Demo:
     def __init__(
-        self, mentor: Mentor, clock: SimClock, personas: Sequence[Persona], out: TextIO
+        self,
+        mentor: Mentor,
+        scheduler: Scheduler,
+        clock: SimClock,
+        personas: Sequence[Persona],
+        out: TextIO,
     ) -> None:
         self.mentor = mentor
         self.clock = clock
         self.personas = {p.user: p for p in personas}
         self.out = out
         self.outlet = DemoOutlet(clock, statuses={p.user: p.statuses for p in personas})
-        self.scheduler = Scheduler(mentor.services, outlets={"console": self.outlet})
+        self.scheduler = scheduler
+        scheduler.add_outlet(self.outlet)
         self.tally = Tally()
         self.reviewed: set[tuple[str, str]] = set()
 
@@ -425,10 +431,10 @@ def first_line(reply: Reply) -> str:
 
 async def play(database_url: str, *, start: datetime, days: int, out: TextIO) -> int:
     """Play the month against ``database_url`` (a fresh database is best)."""
-    from mentorbot.cli import open_services
+    from mentorbot.cli import open_app
 
     clock = SimClock(start)
-    async with open_services(database_url, clock) as services:
-        demo = Demo(Mentor(services), clock, team(start), out)
+    async with open_app(database_url, clock) as app:
+        demo = Demo(app.mentor, app.scheduler, clock, team(start), out)
         await demo.play(start, days)
     return 0

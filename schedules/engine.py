@@ -9,7 +9,7 @@ Each tick, with ``now`` read once from ``services.clock``:
    downtime only the latest missed period gets a row, ``pending`` inside its grace window
    (``schedules.policy``) and ``missed`` after it. Rows for platforms this worker serves
    are created already claimed and sent straight away, in chunks.
-3. Features' tick hooks run (``extras["tick_hooks"]``: nudges, digests), then pending
+3. Features' tick hooks run (``Services.tick_hooks``: nudges, digests), then pending
    rows and rows whose lease expired are claimed in batches (``FOR UPDATE SKIP LOCKED``
    on PostgreSQL, so several workers can share the outbox).
 4. Claimed rows are rendered through the core, handed to the outlet of their
@@ -148,7 +148,6 @@ class Scheduler:
         self._running: asyncio.Task[Any] | None = None
         #: The last scheduled tick's report: for health checks and the benchmark.
         self.last_report: TickReport | None = None
-        services.extras.setdefault("scheduler", self)
 
     @property
     def store(self) -> Store:
@@ -450,9 +449,9 @@ class Scheduler:
 
     async def _run_hooks(self, now: datetime) -> None:
         """Features that queue their own rows (nudges, digests, quarter-end questions)
-        register ``async (scheduler, now)`` in ``extras["tick_hooks"]``; one failing
+        register ``async (scheduler, now)`` in ``Services.tick_hooks``; one failing
         must not stop the tick or the others."""
-        for hook in list(self.services.extras.get("tick_hooks", ())):
+        for hook in list(self.services.tick_hooks):
             try:
                 await hook(self, now)
             except Exception:
@@ -493,13 +492,13 @@ class Scheduler:
     async def next_wakeup(self) -> datetime | None:
         """The earliest instant at which a tick would have something to do.
 
-        Besides the outbox, each ``extras["wakeup_hooks"]`` entry (``async (now) ->
+        Besides the outbox, each ``Services.wakeup_hooks`` entry (``async (now) ->
         datetime | None``) may name an instant its tick hook has work at (the digest at
         09:00 on the 1st), so a simulated clock stops there too."""
         async with self.store.session() as s:
             conn = await s.connection()
             found = await outbox.next_wakeup(conn, platforms=list(self.outlets))
-        for hook in list(self.services.extras.get("wakeup_hooks", ())):
+        for hook in list(self.services.wakeup_hooks):
             at = await hook(self.services.clock.now())
             if at is not None and (found is None or at < found):
                 found = at

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -32,6 +32,9 @@ from bot.reply import Reply
 from storage.db import create_engine, sessionmaker
 from storage.migrate import migrate
 from storage.repo import Store
+
+if TYPE_CHECKING:
+    from schedules.engine import Scheduler
 
 POSTGRES_URL = os.environ.get(
     "MENTORBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -261,6 +264,16 @@ async def services(engine, clock: SimClock) -> Services:
 @pytest.fixture
 def mentor(services: Services) -> Mentor:
     return Mentor(services)
+
+
+def wired_scheduler(services: Services, **options: Any) -> Scheduler:
+    """A scheduler set on ``services`` as ``mentorbot.cli.wire`` sets one, so features
+    queue snoozes and plan check-ups through it; ``options`` go to ``Scheduler``."""
+    from schedules.engine import Scheduler
+
+    scheduler = Scheduler(services, **options)
+    services.scheduler = scheduler
+    return scheduler
 
 
 class Chat:

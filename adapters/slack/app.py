@@ -211,7 +211,6 @@ class SlackRuntime:
                 await store.async_delete_all(enterprise_id=None, team_id=team)
 
             adapter.forget_installation = forget
-        services.extras.setdefault("mentor", self.mentor)
         if RUN_ACTION not in self.mentor.router.actions:
             log.warning(
                 "slack: bot.home's router is not among the mentor's features: App Home's "

@@ -677,7 +677,7 @@ async def later_action(ctx: Ctx, value: str) -> list[Reply]:
     """
     cadence, period, choice = parse_value(ctx, value, SNOOZES)
     label = period_label(ctx.pack, cadence, period)
-    scheduler = ctx.services.extras.get("scheduler")
+    scheduler = ctx.services.scheduler
     if scheduler is None:
         return [Reply(text=ctx.t("checkin.snooze_unavailable", period=label))]
     due = snooze_due(ctx, choice)

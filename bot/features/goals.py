@@ -19,11 +19,10 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import text
-from bot.context import Ctx, Services
+from bot.context import Ctx, Scheduler, Services, TickHook
 from bot.errors import BadInput
 from bot.grammar import Arg, keyed, words
 from bot.mentoring import (
-    TickHook,
     local_date,
     local_instant,
     month_of,
@@ -508,7 +507,7 @@ class QuarterEnd:
                     first, QUARTER_END_AT, member.timezone
                 )
 
-    async def on_tick(self, scheduler: Any, now: datetime) -> None:
+    async def on_tick(self, scheduler: Scheduler, now: datetime) -> None:
         if not self.ended_quarters(now):
             return
         await self.load(now, upcoming=False)
@@ -520,7 +519,9 @@ class QuarterEnd:
             if now - due < timedelta(days=QUARTER_END_DAYS):
                 await self.ask(scheduler, *key, due=due)
 
-    async def ask(self, scheduler: Any, member_id: int, quarter: str, *, due: datetime) -> None:
+    async def ask(
+        self, scheduler: Scheduler, member_id: int, quarter: str, *, due: datetime
+    ) -> None:
         store = self.services.store
         member = await store.get_member(member_id)
         if member is None or member.paused or member.unreachable:
@@ -547,7 +548,7 @@ class QuarterEnd:
 def tick_hook(services: Services) -> TickHook:
     """Ask about each open goal once its quarter has ended in the member's time zone."""
     quarter_end = QuarterEnd(services)
-    services.extras.setdefault("wakeup_hooks", []).append(quarter_end.wakeup)
+    services.wakeup_hooks.append(quarter_end.wakeup)
     return quarter_end.on_tick
 
 

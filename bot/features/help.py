@@ -61,7 +61,7 @@ def _choices(arg: Arg, pack: Pack, names: Sequence[str]) -> str:
     args=(Arg("command", "choice", choices=COMMANDS),),
 )
 async def help_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
-    commands = ctx.services.extras["router"].commands
+    commands = ctx.services.routes.commands
     if args:
         spec = lookup(commands, args[0].lower())
         if spec is None:

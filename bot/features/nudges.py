@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from bot import text
 from bot.content import Pack
-from bot.context import Services
+from bot.context import Scheduler, Services, TickHook
 from bot.features.common import LEVELS
 from bot.features.plans import make_button
-from bot.mentoring import TickHook, local_date, local_instant, zone
+from bot.mentoring import local_date, local_instant, zone
 from bot.nudges import (
     AssessmentFact,
     Entry,
@@ -70,13 +70,9 @@ _TINY = timedelta(microseconds=1)
 
 def vocab(services: Services) -> Vocab:
     """The merged vocabulary of every language, built once per content library."""
-    cached = services.extras.get("nudge_vocab")
-    if cached is None or cached[0] is not services.content:
-        cached = services.extras["nudge_vocab"] = (
-            services.content,
-            vocab_from(services.content.packs.values()),
-        )
-    return cached[1]
+    if services.nudge_vocab is None:
+        services.nudge_vocab = vocab_from(services.content.packs.values())
+    return services.nudge_vocab
 
 
 def _entry(row: CheckIn) -> Entry:
@@ -198,7 +194,7 @@ def due_at(now: datetime, tz: str) -> datetime:
 
 
 async def evaluate_member(
-    services: Services, scheduler: Any, member: Member, *, now: datetime
+    services: Services, scheduler: Scheduler, member: Member, *, now: datetime
 ) -> Finding | None:
     """Run the rules for one member and queue the nudge they earn, if any."""
     if member.paused or member.unreachable:
@@ -247,7 +243,7 @@ def tick_hook(services: Services) -> TickHook:
     seen: dict[int, datetime] = {}
     backlog: dict[int, datetime] = {}
 
-    async def on_tick(scheduler: Any, now: datetime) -> None:
+    async def on_tick(scheduler: Scheduler, now: datetime) -> None:
         since = watermark[0] - SLACK if watermark else now - FIRST_LOOK
         if since > now:  # the clock went back (a test, a corrected host clock)
             since = now - FIRST_LOOK
@@ -280,7 +276,7 @@ def tick_hook(services: Services) -> TickHook:
         changed = await db.changed_members(services.store, since=since, until=now + _TINY)
         return now if any(seen.get(m) != at for m, at in changed.items()) else None
 
-    services.extras.setdefault("wakeup_hooks", []).append(wakeup)
+    services.wakeup_hooks.append(wakeup)
     return on_tick
 
 

@@ -26,19 +26,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import text
-from bot.context import Ctx, Services
+from bot.context import Ctx, Scheduler, Services, TickHook
 from bot.delivery import GroupConversations, Presence, Target
 from bot.errors import BadInput, NotAllowed
 from bot.features.common import SWITCH_CHOICES
 from bot.features.nudges import due_at as during_day
 from bot.grammar import Arg
-from bot.mentoring import TickHook, local_date, local_instant, zone
+from bot.mentoring import local_date, local_instant, zone
 from bot.nudges import week_key
 from bot.pairing import LADDER, Candidate, key, pair_up
 from bot.reply import Button, Field, Reply, Section
@@ -270,7 +270,7 @@ async def _away_members(
 
 
 async def introduce(
-    services: Services, scheduler: Any, workspace: Workspace, drawn: Drawn, due: datetime
+    services: Services, scheduler: Scheduler, workspace: Workspace, drawn: Drawn, due: datetime
 ) -> None:
     """Queue the round's introductions and, a week later, the questions. Every row is
     unique per target, kind and round key, so calling this again adds nothing. A DM
@@ -330,7 +330,7 @@ def tick_hook(services: Services) -> TickHook:
     """Draw and introduce each round once its Monday 10:00 has come (workspace time)."""
     done: set[tuple[int, str]] = set()
 
-    async def on_tick(scheduler: Any, now: datetime) -> None:
+    async def on_tick(scheduler: Scheduler, now: datetime) -> None:
         for rhythm, workspace in await rhythms(services.store):
             found = due_round(rhythm, workspace.timezone, now)
             outlet = scheduler.outlets.get(workspace.platform)
@@ -366,7 +366,7 @@ def tick_hook(services: Services) -> TickHook:
             found = at if found is None or at < found else found
         return found
 
-    services.extras.setdefault("wakeup_hooks", []).append(wakeup)
+    services.wakeup_hooks.append(wakeup)
     return on_tick
 
 

@@ -248,7 +248,7 @@ def _clean(raw: str, pattern: re.Pattern[str]) -> str:
 
 async def schedule_checkup(ctx: Ctx, plan: IfThenPlan) -> bool:
     """Queue the check-up in the outbox; False when no scheduler runs here."""
-    scheduler = ctx.services.extras.get("scheduler")
+    scheduler = ctx.services.scheduler
     if scheduler is None:
         return False
     due = local_instant(plan.check_on, CHECK_AT, ctx.member.timezone)

@@ -25,8 +25,8 @@ async def export_document(ctx: Ctx) -> dict[str, object]:
         "workspace": ctx.workspace.external_id,
         **data,
     }
-    extra = ctx.services.extras.get("export_sections")
-    if extra:
+    extra = ctx.services.export_sections
+    if extra is not None:
         document.update(await extra(ctx))
     return document
 

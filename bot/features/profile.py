@@ -118,9 +118,6 @@ def profile_reply(ctx: Ctx) -> Reply:
     sections = [Section(fields=tuple(fields))]
     if m.unreachable:
         sections.append(Section(text=t("profile.unreachable", reason=m.unreachable)))
-    extra = ctx.services.extras.get("profile_sections")
-    if extra:
-        sections.extend(extra(ctx))
     return Reply(title=t("profile.title"), sections=tuple(sections), text=t("profile.footer"))
 
 
@@ -147,9 +144,8 @@ async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
         found = resolve_timezone(value)
         ctx.refresh(await ctx.store.update_member(ctx.member.id, timezone=found.zone))
         shown = found.zone
-        hook = ctx.services.extras.get("on_timezone_change")
-        if hook:
-            await hook(ctx)
+        if ctx.services.on_timezone_change is not None:
+            await ctx.services.on_timezone_change(ctx)
         note = timezone_note(ctx, found)
         done = ctx.t("set.done", setting=ctx.t(f"setting.{setting}"), value=shown)
         return [Reply(text=f"{done}\n{note}" if note else done)]

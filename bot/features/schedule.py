@@ -5,14 +5,14 @@ this module reads what the member typed, asks ``schedules.routines`` to change i
 shows the result with the next three due times in local time. Every mistake (a time, a
 day, a zone) is answered with the valid form and, when something is close, a guess.
 
-It also provides the hooks the core calls by name (see ``HOOKS``): routines on first
-contact, a reschedule when ``/mentor set tz`` changes the zone, and the ``deliveries``
-section of ``/mentor export``.
+It also provides hooks the core calls through ``Services`` (``bot.mentoring.install``
+plugs them in): routines on first contact, a reschedule when ``/mentor set tz`` changes
+the zone, and the ``deliveries`` section of ``/mentor export``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -323,7 +323,7 @@ async def change_timezone(ctx: Ctx, value: str) -> list[Reply]:
     return [await schedule_reply(ctx, done=f"{done}\n{note}" if note else done)]
 
 
-# -- hooks the core calls by name (Services.extras) ----------------------------------------
+# -- hooks the core calls through Services (bot.mentoring.install) ------------------------
 
 
 async def on_first_contact(ctx: Ctx) -> None:
@@ -361,10 +361,3 @@ async def export_sections(ctx: Ctx) -> dict[str, Any]:
                 }
             )
     return {"deliveries": deliveries}
-
-
-HOOKS: Mapping[str, Callable[[Ctx], Awaitable[Any]]] = {
-    "on_first_contact": on_first_contact,
-    "on_timezone_change": on_timezone_change,
-    "export_sections": export_sections,
-}

@@ -308,7 +308,7 @@ async def answer_question(ctx: Ctx, question: str) -> list[Reply]:
         return [Reply(text=ctx.t("talk.no_answer"))]
     best, others = hits[0].passage, [h.passage for h in hits[1:]]
     retrieved = passage_reply(ctx, best, others)
-    writer = ctx.services.extras.get("answer_writer")
+    writer = ctx.services.answer_writer
     if writer is not None:
         written = await writer.write(ctx, question, [h.passage for h in hits])
         if written is not None:
@@ -331,8 +331,7 @@ async def show_action(ctx: Ctx, value: str) -> list[Reply]:
 async def on_text(ctx: Ctx, message: str) -> list[Reply] | None:
     """A check-in answer when one is open and the sentence is one; else a question."""
     first = message.split(maxsplit=1)[0].lower().lstrip("/") if message.strip() else ""
-    commands = ctx.services.extras.get("router")
-    if not first or (commands is not None and lookup(commands.commands, first) is not None):
+    if not first or lookup(ctx.services.routes.commands, first) is not None:
         return None  # a command typed without /mentor: the mentor runs it
     if is_small_talk(message):
         return [Reply(text=ctx.t("talk.small_talk"))]

@@ -22,15 +22,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot import charts, text
-from bot.context import Ctx, Services
+from bot.context import Ctx, Scheduler, Services, TickHook
 from bot.errors import BadInput, NotAllowed
 from bot.features import checkin, metrics
 from bot.grammar import Arg, words
 from bot.mentoring import (
-    TickHook,
     local_date,
     local_instant,
     month_of,
@@ -397,7 +396,7 @@ def _near_first(now: datetime) -> bool:
 def tick_hook(services: Services) -> TickHook:
     queued: set[tuple[int, str, str]] = set()
 
-    async def on_tick(scheduler: Any, now: datetime) -> None:
+    async def on_tick(scheduler: Scheduler, now: datetime) -> None:
         if not _near_first(now):
             return
         for workspace in await db.digest_workspaces(services.store):
@@ -430,7 +429,7 @@ def tick_hook(services: Services) -> TickHook:
             found = at if found is None or at < found else found
         return found
 
-    services.extras.setdefault("wakeup_hooks", []).append(wakeup)
+    services.wakeup_hooks.append(wakeup)
     return on_tick
 
 

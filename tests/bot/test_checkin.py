@@ -25,7 +25,7 @@ from bot.reply import Reply
 from mentorbot.simulation import run_until
 from schedules.engine import Scheduler
 from storage.models import CheckIn, Delivery, Member
-from tests.conftest import Chat
+from tests.conftest import Chat, wired_scheduler
 
 
 @dataclass
@@ -50,7 +50,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def scheduler(services: Services, inbox: Inbox) -> Scheduler:
-    return Scheduler(services, outlets={"console": inbox})
+    return wired_scheduler(services, outlets={"console": inbox})
 
 
 def at(text: str) -> datetime:
@@ -135,7 +135,7 @@ async def test_snoozed_prompt_says_so_and_offers_no_second_later(services: Servi
 
 @pytest.mark.parametrize("kind", ["hologram:x", "prompt:yearly", "prompt", "snooze:", ""])
 async def test_unknown_kinds_raise_a_clear_error(services: Services, kind: str) -> None:
-    services.extras.pop("renderers", None)
+    services.renderers.clear()
     with pytest.raises(UnknownDeliveryKind, match="cannot render delivery kind"):
         await render_delivery(services, delivery(kind, "2027-03-01"), member())
 
@@ -144,7 +144,7 @@ async def test_other_kind_families_go_to_their_registered_renderer(services: Ser
     async def hologram(services: Services, row: Delivery, who: Member | None) -> list[Reply]:
         return [Reply(text=f"{row.kind} {row.period_key} for {who.id if who else None}")]
 
-    services.extras.setdefault("renderers", {})["hologram"] = hologram
+    services.renderers["hologram"] = hologram
     [reply] = await render_delivery(services, delivery("hologram:x", "2027-03"), member())
     assert reply.text == "hologram:x 2027-03 for 1"
 
@@ -161,7 +161,7 @@ async def test_prompts_are_built_once_per_language_cadence_and_period(services: 
     first = await render_delivery(services, delivery("prompt:daily", "2027-03-02"), member(id=1))
     second = await render_delivery(services, delivery("prompt:daily", "2027-03-02"), member(id=2))
     assert first[0] is second[0]
-    cache = services.extras["prompt_cache"]
+    cache = services.prompt_cache
     assert isinstance(cache, PromptCache)
     own = member(id=3, diet_sources={"daily": ["A"]})
     third = await render_delivery(services, delivery("prompt:daily", "2027-03-02"), own)
@@ -360,7 +360,7 @@ async def test_snooze_until_tomorrow_morning_is_local(
 
 
 async def test_snooze_without_a_scheduler_says_so(chat: Chat, services: Services) -> None:
-    assert "scheduler" not in services.extras
+    assert services.scheduler is None
     out = await chat.act("checkin:later", "daily:2027-03-01:1h")
     assert "I can't snooze right now" in out
     assert "a late answer still counts for Mon 2027-03-01" in out

@@ -20,7 +20,7 @@ from bot.reply import Reply
 from mentorbot.simulation import run_until
 from schedules.engine import Scheduler
 from storage.models import Delivery, Workspace
-from tests.conftest import Chat
+from tests.conftest import Chat, wired_scheduler
 
 WORKSPACE_TZ = "Asia/Ho_Chi_Minh"
 
@@ -45,7 +45,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def scheduler(services: Services, inbox: Inbox) -> Scheduler:
-    return Scheduler(services, outlets={"console": inbox})
+    return wired_scheduler(services, outlets={"console": inbox})
 
 
 def at(text: str) -> datetime:

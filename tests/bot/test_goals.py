@@ -19,7 +19,7 @@ from bot.reply import Reply
 from mentorbot.simulation import run_until
 from schedules.engine import Scheduler
 from storage.models import Delivery, Goal, Member, Review
-from tests.conftest import Chat
+from tests.conftest import Chat, wired_scheduler
 
 
 @dataclass
@@ -200,7 +200,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def scheduler(services: Services, inbox: Inbox) -> Scheduler:
-    return Scheduler(services, outlets={"console": inbox})
+    return wired_scheduler(services, outlets={"console": inbox})
 
 
 async def test_quarter_end_asks_to_close_or_carry_each_goal_once(

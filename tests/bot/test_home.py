@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot import home
 from bot.context import Ctx, Services
 from bot.mentor import Mentor, default_features
@@ -50,9 +54,40 @@ async def test_a_failing_part_is_left_out_and_the_rest_renders(services: Service
     async def extra(ctx: Ctx) -> list[Section]:
         return [Section(title="Extra", text="from a later feature")]
 
-    services.extras["home_parts"] = [extra]
-    page = await home.home_view(services, make_actor(platform="slack"), parts=(broken,))
+    page = await home.home_view(services, make_actor(platform="slack"), parts=(broken, extra))
     assert [s.title for s in page.sections] == ["Extra"]
+
+
+async def test_home_shows_the_streaks_stats_shows(services: Services) -> None:
+    """The streaks part calls ``checkin.streak_sections`` itself: it once fell back to a
+    ``streak_section`` that does not exist, and the AttributeError was hidden."""
+    chat = Chat(with_home(services), make_actor("U3", platform="slack"))
+    await chat.say("/mentor profile")
+    page = await home.home_view(services, chat.actor)
+    [streaks] = [s for s in page.sections if s.title == "Streaks"]
+    assert [f.label for f in streaks.fields] == ["Daily", "Weekly", "Monthly"]
+    assert all("best" in f.value for f in streaks.fields)
+    stats = await chat.say("/mentor stats")
+    assert all(f.label in stats and f.value in stats for f in streaks.fields)
+
+
+async def test_a_part_with_a_bug_is_logged_with_its_traceback_not_hidden(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An AttributeError or ImportError in a part is a bug, not an optional feature:
+    it is logged as an error with its traceback, and the rest of the page renders."""
+    with_home(services)
+
+    async def buggy(ctx: Ctx) -> list[Section]:
+        raise AttributeError("module 'bot.features.checkin' has no attribute 'x'")
+
+    with caplog.at_level(logging.DEBUG, logger="bot.home"):
+        page = await home.home_view(
+            services, make_actor(platform="slack"), parts=(buggy, *home.PARTS)
+        )
+    [record] = [r for r in caplog.records if "buggy" in r.getMessage()]
+    assert record.levelno == logging.ERROR and record.exc_info is not None
+    assert "Streaks" in [s.title for s in page.sections]
 
 
 async def test_run_action_refuses_what_is_not_a_command(services: Services) -> None:

@@ -47,7 +47,7 @@ from storage import mentoring
 from storage.models import Delivery, Nudge
 from storage.repo import MemberKey
 from tests.adapters.test_console import run_cli
-from tests.conftest import Chat
+from tests.conftest import Chat, wired_scheduler
 
 TODAY = date(2027, 3, 26)  # a Friday, ISO week 12
 VOCAB = vocab_from(load_library().packs.values())
@@ -454,7 +454,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def scheduler(services, inbox: Inbox) -> Scheduler:
-    return Scheduler(services, outlets={"console": inbox})
+    return wired_scheduler(services, outlets={"console": inbox})
 
 
 def at(text: str) -> datetime:

@@ -26,7 +26,7 @@ from mentorbot.simulation import run_until
 from schedules.engine import Scheduler
 from storage.models import Delivery
 from storage.plan_models import IfThenPlan
-from tests.conftest import Chat
+from tests.conftest import Chat, wired_scheduler
 
 
 @dataclass
@@ -46,7 +46,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def scheduler(services: Services, inbox: Inbox) -> Scheduler:
-    return Scheduler(services, outlets={"console": inbox})
+    return wired_scheduler(services, outlets={"console": inbox})
 
 
 def at(text: str) -> datetime:

@@ -24,7 +24,7 @@ from storage.db import sessionmaker
 from storage.models import CheckIn
 from storage.repo import Store
 from tests.bot.test_checkin import Inbox, until
-from tests.conftest import Chat
+from tests.conftest import Chat, wired_scheduler
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def scheduler(services: Services, inbox: Inbox) -> Scheduler:
-    return Scheduler(services, outlets={"console": inbox})
+    return wired_scheduler(services, outlets={"console": inbox})
 
 
 async def rows(chat: Chat) -> list[CheckIn]:

@@ -91,7 +91,7 @@ async def llm_chat(
     model, url = fake_model
     async with aiohttp.ClientSession() as session:
         config = LlmConfig(url=url, model="fake-7b", api_key="k", timeout=0.3)
-        services.extras["answer_writer"] = GroundedWriter(config, session)
+        services.answer_writer = GroundedWriter(config, session)
         chat = Chat(Mentor(services), make_actor())
         await chat.say("/mentor profile")
         yield chat, model

@@ -17,10 +17,10 @@ from bot.features.checkin import get_checkin
 from bot.mentor import Mentor, default_features
 from bot.reply import Form, FormField, Reply
 from bot.router import Router
-from schedules.engine import Scheduler
 from storage import mentoring
 from storage.repo import MemberKey
 from tests.adapters.discord.conftest import make_adapter, running
+from tests.conftest import wired_scheduler
 from tests.fakes.discord_fake import FLAG_EPHEMERAL, FakeDiscord
 
 MANAGE_GUILD = 1 << 5
@@ -107,7 +107,7 @@ async def test_daily_prompt_arrives_as_a_dm_and_a_click_after_restart_is_stored(
     first = make_adapter(services, fake)
     async with running(first):
         await command(fake, "lang", {"language": "en"}, guild_id=guild.id, user_id=user)
-        scheduler = Scheduler(services, outlets={"discord": first.outlet})
+        scheduler = wired_scheduler(services, outlets={"discord": first.outlet})
         clock.advance(timedelta(days=1))  # Tuesday 09:00 UTC: the default daily routine
         report = await scheduler.tick()
         prompt = await fake.wait_for_message(
@@ -277,7 +277,7 @@ async def test_the_monthly_digest_arrives_in_the_chosen_channel_with_its_chart(
     async with running(adapter):
         await command(fake, "profile", guild_id=guild.id, user_id=guild.owner_id)
         _, chosen = await team_channel(fake, guild.id, learning, guild.owner_id)
-        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        scheduler = wired_scheduler(services, outlets={"discord": adapter.outlet})
         clock.set(datetime(2027, 4, 1, 9, 0, tzinfo=UTC))  # 09:00 on the 1st, server time
         for _ in range(2):
             await scheduler.tick()

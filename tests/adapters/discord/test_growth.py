@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from bot.clock import SimClock
 from bot.context import Services
-from schedules.engine import Scheduler
 from storage.plan_models import IfThenPlan
 from tests.adapters.discord.conftest import make_adapter, running
 from tests.adapters.discord.test_adapter import command, custom_ids
+from tests.conftest import wired_scheduler
 from tests.fakes.discord_fake import FakeDiscord
 
 
@@ -23,7 +23,7 @@ async def test_a_plan_made_in_a_modal_is_checked_up_in_the_dm(
     user = fake.add_user("dao").id
     adapter = make_adapter(services, fake)
     async with running(adapter):
-        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        scheduler = wired_scheduler(services, outlets={"discord": adapter.outlet})
         await command(fake, "lang", {"language": "en"}, guild_id=guild.id, user_id=user)
         for cadence in ("daily", "weekly", "monthly"):
             await command(

@@ -27,7 +27,7 @@ from storage.migrate import migrate
 from storage.models import Member, Routine
 from storage.repo import MemberKey, Store
 from tests.adapters.discord.conftest import make_adapter, running
-from tests.conftest import engine_for
+from tests.conftest import engine_for, wired_scheduler
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_routes import RecordedRequest
 
@@ -141,7 +141,7 @@ async def fan_out(
             fake.inject_429("POST /users/@me/channels", count=5, retry_after=0.05),
             fake.inject_429("POST /channels/*/messages", retry_after=0.2, global_=True),
         ]
-        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        scheduler = wired_scheduler(services, outlets={"discord": adapter.outlet})
         first_request = len(fake.requests)
         started = time.monotonic()
         sent = await send_everything(scheduler, clock)
@@ -209,7 +209,7 @@ async def test_a_member_who_refuses_dms_is_unreachable_and_never_asked_again(
     clock.set(DUE)
     adapter = make_adapter(services, fake)
     async with running(adapter):
-        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        scheduler = wired_scheduler(services, outlets={"discord": adapter.outlet})
         report = await scheduler.tick()
         closed = await services.store.find_member(
             MemberKey("discord", str(guild.id), str(closed_user))

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from bot.clock import SimClock
 from bot.context import Services
-from schedules.engine import Scheduler
 from tests.adapters.discord.conftest import make_adapter, running
 from tests.adapters.discord.test_adapter import command, custom_ids
+from tests.conftest import wired_scheduler
 from tests.fakes.discord_fake import FakeDiscord
 
 
@@ -48,7 +48,7 @@ async def test_a_pair_is_introduced_by_a_dm_to_each_and_asked_a_week_later(
         )
         assert "first round is on Monday 2027-03-08" in rhythm.data["content"]
 
-        scheduler = Scheduler(services, outlets={"discord": adapter.outlet})
+        scheduler = wired_scheduler(services, outlets={"discord": adapter.outlet})
         clock.set(datetime(2027, 3, 8, 10, 0, tzinfo=UTC))
         await scheduler.tick()
         await scheduler.tick()  # a second look sends nothing twice

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.clock import SimClock
-from schedules.engine import Scheduler
 from storage.models import CheckIn, Delivery, Goal, Member, Workspace
 from tests.adapters.slack.conftest import USER, SlackBot
+from tests.conftest import wired_scheduler
 from tests.fakes.slack import app_home_opened_event, app_uninstalled_event, message_im_event
 
 
@@ -44,7 +44,7 @@ async def daily_prompt(bot: SlackBot) -> dict[str, Any]:
     clock = bot.services.clock
     assert isinstance(clock, SimClock)
     clock.advance(timedelta(days=1))
-    scheduler = Scheduler(bot.services, outlets={"slack": bot.runtime.outlet})
+    scheduler = wired_scheduler(bot.services, outlets={"slack": bot.runtime.outlet})
     report = await scheduler.tick()
     assert report.sent >= 1 and report.failed == report.retried == 0, report
     dm = bot.fake.messages_in(bot.fake.dm_channel_id(USER))
@@ -181,7 +181,9 @@ async def test_uninstall_stops_sending(slack_bot: SlackBot) -> None:
     clock = slack_bot.services.clock
     assert isinstance(clock, SimClock)
     clock.advance(timedelta(days=1))
-    report = await Scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet}).tick()
+    report = await wired_scheduler(
+        slack_bot.services, outlets={"slack": slack_bot.runtime.outlet}
+    ).tick()
     assert report.sent == 0
     assert slack_bot.fake.calls[before:] == []  # not even an attempt
 

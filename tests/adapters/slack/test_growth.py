@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import SimClock
-from schedules.engine import Scheduler
 from storage.plan_models import IfThenPlan
 from tests.adapters.slack.conftest import USER, SlackBot
 from tests.adapters.slack.test_end_to_end import button
+from tests.conftest import wired_scheduler
 
 
 @pytest.fixture(params=["socket"])
@@ -23,7 +23,7 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 async def test_a_plan_is_made_in_a_modal_and_checked_up_in_the_dm(slack_bot: SlackBot) -> None:
     fake = slack_bot.fake
-    scheduler = Scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet})
+    scheduler = wired_scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet})
     for cadence in ("daily", "weekly", "monthly"):
         await slack_bot.command(f"schedule off {cadence}")
         await slack_bot.idle()

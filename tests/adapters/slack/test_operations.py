@@ -20,6 +20,7 @@ from mentorbot.server import ProcessServer
 from schedules.engine import Scheduler
 from storage.repo import MemberKey
 from tests.adapters.slack.conftest import SECRET, config_for, features
+from tests.conftest import wired_scheduler
 from tests.fakes.slack import DEFAULT_TEAM_ID, FakeSlack
 
 
@@ -53,7 +54,7 @@ class Process:
         member, _ = await self.services.store.member(
             MemberKey("slack", DEFAULT_TEAM_ID, user), now=now, defaults={}
         )
-        scheduler = Scheduler(self.services, outlets={"slack": self.runtime.outlet})
+        scheduler = wired_scheduler(self.services, outlets={"slack": self.runtime.outlet})
         await scheduler.enqueue(
             member_id=member.id,
             workspace_id=member.workspace_id,

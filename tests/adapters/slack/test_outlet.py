@@ -23,6 +23,7 @@ from schedules.engine import Scheduler
 from storage.models import Delivery, Member, Workspace
 from storage.repo import MemberKey
 from tests.adapters.slack.conftest import SlackBot
+from tests.conftest import wired_scheduler
 from tests.fakes.slack import FakeSlack
 
 TEAM = "T0FAKETEAM"
@@ -230,7 +231,7 @@ async def member_with_prompt(bot: SlackBot, user: str) -> Scheduler:
     member, _ = await bot.services.store.member(
         MemberKey("slack", TEAM, user), now=now, defaults={}
     )
-    scheduler = Scheduler(bot.services, outlets={"slack": bot.runtime.outlet})
+    scheduler = wired_scheduler(bot.services, outlets={"slack": bot.runtime.outlet})
     await scheduler.enqueue(
         member_id=member.id,
         workspace_id=member.workspace_id,

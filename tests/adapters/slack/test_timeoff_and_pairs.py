@@ -16,6 +16,7 @@ from schedules.engine import Scheduler
 from storage.models import Delivery
 from tests.adapters.slack.conftest import USER, SlackBot
 from tests.adapters.slack.test_end_to_end import button
+from tests.conftest import wired_scheduler
 
 
 @pytest.fixture(params=["socket"])
@@ -51,7 +52,7 @@ async def test_an_away_status_skips_the_prompt_and_keeps_the_streak(slack_bot: S
     fake.add_user(USER, name="mai", tz="Europe/London")
     await slack_bot.command("profile")
     await slack_bot.idle()
-    scheduler = Scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet})
+    scheduler = wired_scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet})
 
     async def answer_today() -> None:
         prompt = dm_prompts(slack_bot, USER, "Daily check-in")[-1]
@@ -106,7 +107,7 @@ async def test_a_learning_pair_meets_in_one_group_conversation(slack_bot: SlackB
     await slack_bot.idle()
     assert "first round is on Monday 2027-03-08" in str(fake.responses()[-1].args)
 
-    scheduler = Scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet})
+    scheduler = wired_scheduler(slack_bot.services, outlets={"slack": slack_bot.runtime.outlet})
     await tick_at(slack_bot, scheduler, "2027-03-08T10:00")  # 10:00 workspace time (UTC)
     (opened,) = [c for c in fake.calls_to("conversations.open") if "," in c.args.get("users", "")]
     assert set(opened.args["users"].split(",")) == {"U0ANA", "U0BAO"}
