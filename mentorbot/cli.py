@@ -24,7 +24,6 @@ from bot.context import AnswerWriter, Services, WiringError
 from bot.delivery import Target
 from bot.events import Actor
 from bot.mentor import Mentor
-from bot.router import Router
 from mentorbot.platforms import check_discord, discord_adapter, slack_config
 from mentorbot.settings import ConfigError, Settings, check_database_url, load_settings
 from mentorbot.simulation import parse_duration, run_until
@@ -55,8 +54,6 @@ def wire(
     clock: Clock,
     *,
     answer_writer: AnswerWriter | None = None,
-    chart_dir: Path | None = None,
-    features: Sequence[Router] | None = None,
 ) -> App:
     """The one place the collaborators are put together: the ``Services``, the
     ``Mentor`` (which plugs the features' hooks and renderers in) and the ``Scheduler``
@@ -67,9 +64,7 @@ def wire(
     from schedules.engine import Scheduler
 
     services = Services(store=store, content=content, clock=clock, answer_writer=answer_writer)
-    if chart_dir is not None:
-        services.chart_dir = chart_dir
-    mentor = Mentor(services, features)
+    mentor = Mentor(services)
     scheduler = Scheduler(services)
     services.scheduler = scheduler
     services.check()
