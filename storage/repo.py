@@ -6,7 +6,7 @@ PostgreSQL and the tests of this module cover both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +93,23 @@ class Store:
                 )
             )
 
+    async def languages(self, key: MemberKey) -> tuple[str | None, str | None]:
+        """(the member's language, their workspace's), None where there is no row yet."""
+        async with self.session() as s:
+            row = (
+                await s.execute(
+                    select(Workspace.language, Member.language)
+                    .outerjoin(
+                        Member,
+                        (Member.workspace_id == Workspace.id) & (Member.external_user == key.user),
+                    )
+                    .where(
+                        Workspace.platform == key.platform, Workspace.external_id == key.workspace
+                    )
+                )
+            ).first()
+        return (row[1], row[0]) if row is not None else (None, None)
+
     async def get_member(self, member_id: int) -> Member | None:
         async with self.session() as s:
             return await s.get(Member, member_id)
@@ -139,6 +156,37 @@ class Store:
                 .values(disabled_reason=reason)
             )
             return bool(getattr(result, "rowcount", 0))
+
+    async def first_workspace_of(self, platform: str, user: str) -> str | None:
+        """The workspace where ``user`` first used Mentorbot among those still served:
+        where a message without a workspace of its own (a Discord DM) belongs."""
+        async with self.session() as s:
+            return await s.scalar(
+                select(Workspace.external_id)
+                .join(Member, Member.workspace_id == Workspace.id)
+                .where(
+                    Workspace.platform == platform,
+                    Workspace.disabled_reason.is_(None),
+                    Member.external_user == user,
+                )
+                .order_by(Member.id)
+                .limit(1)
+            )
+
+    async def clear_disabled(self, platform: str, external_ids: Sequence[str], reason: str) -> None:
+        """Resume the workspaces among ``external_ids`` stopped for ``reason`` (and only
+        for it): the platform says the app is back in them."""
+        async with self.session() as s:
+            for start in range(0, len(external_ids), 1000):
+                await s.execute(
+                    update(Workspace)
+                    .where(
+                        Workspace.platform == platform,
+                        Workspace.disabled_reason == reason,
+                        Workspace.external_id.in_(list(external_ids[start : start + 1000])),
+                    )
+                    .values(disabled_reason=None)
+                )
 
     async def start_assessment(self, member_id: int, level: str, *, now: datetime) -> Assessment:
         async with self.session() as s:

@@ -9,7 +9,7 @@ replies come first) the replies end with a button that opens it.
 
 Members are keyed by server. A click in a DM carries its server in the custom id; a
 command or a message written in the DM belongs to the member's first server
-(``State.home_workspace``).
+(``Store.first_workspace_of``).
 """
 
 from __future__ import annotations
@@ -43,18 +43,18 @@ from adapters.discord.pacing import DEFAULT_RATE, discord_pacer
 from adapters.discord.render import (
     MentorComponent,
     Outgoing,
-    StaticView,
     build_modal,
     form_pages,
     render,
     submitted_values,
 )
 from adapters.discord.state import PLATFORM, REMOVED, State
+from bot import notices
 from bot.context import Services
 from bot.errors import ConfigError
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.mentor import Mentor
-from bot.reply import Form, Reply
+from bot.reply import Button, Form, Reply
 from bot.retry import with_retries
 from bot.text import whole_number
 from storage.repo import MemberKey
@@ -66,7 +66,9 @@ P = ParamSpec("P")
 DEFER_AFTER_S = 1.5
 #: Paged forms and "open the form" buttons wait this long in memory.
 PENDING_FORM_TTL_S = 3600.0
+#: A modal page's custom id starts with this; a button that opens a page carries this action.
 PAGE_PREFIX = "mpage:"
+PAGE_ACTION = "discord:form-page"
 #: An action id the core does not know: it answers with its translated "stale" message.
 STALE_ACTION = "\x00stale"
 
@@ -146,7 +148,7 @@ class DiscordAdapter:
         self.outlet = DiscordOutlet(
             self.client,
             state=self.state,
-            content=services.content,
+            services=services,
             pacer=self.pacer,
             concurrency=outlet_concurrency,
         )
@@ -252,7 +254,7 @@ class DiscordAdapter:
     ) -> str | None:
         if guild_id is not None:
             return str(guild_id)
-        return hint or await self.state.home_workspace(str(user_id))
+        return hint or await self.services.store.first_workspace_of(PLATFORM, str(user_id))
 
     def actor(self, interaction: discord.Interaction[Any], workspace: str) -> Actor:
         in_guild = interaction.guild_id is not None and str(interaction.guild_id) == workspace
@@ -293,6 +295,9 @@ class DiscordAdapter:
         parsed = components.parse_component(custom_id)
         if parsed is not None and parsed.token is not None:
             parsed = components.unpack_component(parsed, await self.state.unstash(parsed.token))
+        if parsed is not None and parsed.action_id == PAGE_ACTION:
+            await self.open_page(interaction, parsed.value)
+            return
         actor = await self._actor_or_explain(interaction, parsed.workspace if parsed else None)
         if actor is None:
             return
@@ -312,21 +317,14 @@ class DiscordAdapter:
         """An option discord.py could not convert (a channel the bot cannot see, a
         stale command): the member still gets an answer, never "did not respond"."""
         log.warning("/mentor failed before reaching the core: %r", error)
-        if interaction.response.is_done():
-            return
-        text = self.services.content.t(language_of(interaction.locale), "error.internal")
-        try:
-            await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            log.exception("could not answer interaction %s", interaction.id)
+        await self._apologise(interaction, "error.internal")
 
     @_tracked
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """What discord.py does not route itself: modal submissions and the buttons that
-        open a form (both carry their form in the custom id or in ``_forms``), and any
-        click or submission Mentorbot never made (a custom id from an old version, from
-        another app, or forged), which gets the core's "stale" answer instead of
-        Discord's "the application did not respond"."""
+        """What discord.py does not route itself: modal submissions (their form is in the
+        custom id or in ``_forms``), and any click or submission Mentorbot never made (an
+        old version's, another app's, a forged one), which gets the core's "stale" answer
+        instead of Discord's "the application did not respond"."""
         data = interaction.data if isinstance(interaction.data, dict) else {}
         custom_id = str(data.get("custom_id", ""))[:100]
         kind = interaction.type
@@ -338,15 +336,13 @@ class DiscordAdapter:
         try:
             if kind is discord.InteractionType.modal_submit:
                 if custom_id.startswith(PAGE_PREFIX):
-                    await self.on_page_submit(interaction, custom_id)
+                    await self.on_page_submit(interaction, custom_id.removeprefix(PAGE_PREFIX))
                 elif components.parse_form(custom_id) is not None:
                     await self.on_form_submit(interaction, custom_id)
                 else:
                     await self._apologise(interaction, "error.stale_action")
             elif kind is discord.InteractionType.component:
-                if custom_id.startswith(PAGE_PREFIX):
-                    await self.open_page(interaction, custom_id)
-                elif components.parse_component(custom_id) is None:
+                if components.parse_component(custom_id) is None:
                     await self._apologise(interaction, "error.stale_action")
         except Exception:
             log.warning("interaction %.100r failed", custom_id, exc_info=True)
@@ -365,18 +361,21 @@ class DiscordAdapter:
         first contact), when nothing else answered the interaction."""
         if interaction.response.is_done():
             return
-        lang = language_of(interaction.locale)
         try:
             workspace = await self.workspace_for(interaction.user.id, interaction.guild_id, None)
-            if workspace is not None:
-                key_of = MemberKey(PLATFORM, workspace, str(interaction.user.id))
-                member = await self.services.store.find_member(key_of)
-                lang = member.language if member is not None and member.language else lang
-            await interaction.response.send_message(
-                self.services.content.t(lang, key), ephemeral=True
-            )
+            text = self.services.content.t(await self._language(interaction, workspace), key)
+            await interaction.response.send_message(text, ephemeral=True)
         except discord.HTTPException:
             log.warning("could not answer interaction %s", interaction.id, exc_info=True)
+
+    async def _language(
+        self, interaction: discord.Interaction[Any], workspace: str | None
+    ) -> str | None:
+        hint = language_of(interaction.locale)
+        if workspace is None:
+            return hint
+        key = MemberKey(PLATFORM, workspace, str(interaction.user.id))
+        return await notices.language_for(self.services, key, hint)
 
     async def on_form_submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         parsed = components.parse_form(custom_id)
@@ -389,21 +388,20 @@ class DiscordAdapter:
             values = await self._submitted(interaction)
             await self.answer(interaction, FormSubmit(actor=actor, form_id=form_id, values=values))
 
-    async def on_page_submit(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
-        key, page = self._page_of(custom_id)
+    async def on_page_submit(self, interaction: discord.Interaction[Any], where: str) -> None:
+        key, page = self._page_of(where)
         pending = self._pending(interaction, key)
         if pending is None:
             await self._expired(interaction)
             return
         pending.values.update(await self._submitted(interaction))
         if page < pending.pages:
-            lang = language_of(interaction.locale)
-            content = self.services.content
+            lang, content = language_of(interaction.locale), self.services.content
             note = content.t(lang, "discord.form_part_saved", page=page, pages=pending.pages)
             label = content.t(lang, "discord.form_continue", page=page + 1, pages=pending.pages)
-            await self._send_messages(
-                interaction, [Outgoing(content=note, view=_page_button(label, key, page + 1))]
-            )
+            button = Button(label, PAGE_ACTION, f"{key}:{page + 1}", style="primary")
+            reply = Reply(text=note, buttons=(button,), private=False)
+            await self._send_messages(interaction, render([reply]).messages)
             return
         del self._forms[key]
         actor = await self._actor_or_explain(interaction, pending.workspace)
@@ -411,8 +409,9 @@ class DiscordAdapter:
             inbound = FormSubmit(actor=actor, form_id=pending.form.form_id, values=pending.values)
             await self.answer(interaction, inbound)
 
-    async def open_page(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
-        key, page = self._page_of(custom_id)
+    async def open_page(self, interaction: discord.Interaction[Any], where: str) -> None:
+        """A click on "Open the form" or "Continue": the page of a form kept in ``_forms``."""
+        key, page = self._page_of(where)
         pending = self._pending(interaction, key)
         if pending is None:
             await self._expired(interaction)
@@ -434,7 +433,9 @@ class DiscordAdapter:
             assert message.guild is not None
             workspace: str | None = str(message.guild.id)
         else:
-            workspace = await self.state.home_workspace(str(message.author.id))
+            workspace = await self.services.store.first_workspace_of(
+                PLATFORM, str(message.author.id)
+            )
         if workspace is None:
             text = self.services.content.t(None, "discord.dm_no_server")
             await message.channel.send(text)
@@ -457,14 +458,10 @@ class DiscordAdapter:
         messages = rendered.messages
         forms = [r for r in replies if r.form is not None]
         if forms:
-            member = await self.services.store.find_member(
-                MemberKey(PLATFORM, workspace, str(message.author.id))
-            )
-            lang = member.language if member is not None else None
+            key = MemberKey(PLATFORM, workspace, str(message.author.id))
+            lang = await notices.language_for(self.services, key)
             for reply in forms:
-                messages += self._form_button(
-                    reply, workspace=workspace, user=message.author.id, lang=lang
-                )
+                messages += self._form_later(reply, workspace, message.author.id, lang)
         for outgoing in messages:
             kwargs = send_kwargs(outgoing, await attachments(outgoing))
             if in_server:
@@ -475,11 +472,14 @@ class DiscordAdapter:
     @_tracked
     async def on_guild(self, guild: discord.Guild, *, present: bool) -> None:
         """Removed from a server: its deliveries stop; added back: they resume."""
-        await self.state.set_disabled(str(guild.id), None if present else REMOVED)
+        await self.services.store.set_workspace_disabled(
+            PLATFORM, str(guild.id), None if present else REMOVED
+        )
 
     @_tracked
     async def on_ready(self) -> None:
-        await self.state.present([str(g.id) for g in self.client.guilds])
+        guilds = [str(g.id) for g in self.client.guilds]
+        await self.services.store.clear_disabled(PLATFORM, guilds, REMOVED)
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -523,13 +523,9 @@ class DiscordAdapter:
         await self.state.stash(rendered.stash)
         messages = rendered.messages
         home = workspace or str(interaction.guild_id)
+        lang = await self._language(interaction, home) if forms else None
         for reply in forms:
-            messages += self._form_button(
-                reply,
-                workspace=home,
-                user=interaction.user.id,
-                lang=language_of(interaction.locale),
-            )
+            messages += self._form_later(reply, home, interaction.user.id, lang)
         await self._send_messages(interaction, messages)
 
     async def _send_messages(
@@ -562,17 +558,16 @@ class DiscordAdapter:
         key = self._remember(reply, workspace or str(interaction.guild_id), interaction.user.id)
         await interaction.response.send_modal(await self._page_modal(key, self._forms[key], 1))
 
-    def _form_button(
-        self, reply: Reply, *, workspace: str, user: int, lang: str | None
+    def _form_later(
+        self, reply: Reply, workspace: str, user: int, lang: str | None
     ) -> list[Outgoing]:
-        """A form that cannot open now: its text, and a button that opens it."""
+        """A form that cannot open now, as the core words it (``notices.form_later``);
+        its button opens the form kept in ``_forms``."""
         key = self._remember(reply, workspace, user)
-        label = self.services.content.t(lang, "discord.form_open")
-        messages = render([Reply(text=reply.text, private=reply.private)]).messages
-        if not messages:
-            messages = [Outgoing(ephemeral=reply.private)]
-        messages[-1].view = _page_button(label, key, 1)
-        return messages
+        later = notices.form_later(
+            self.services.content, lang, reply, reopen=(PAGE_ACTION, f"{key}:1")
+        )
+        return render([later]).messages
 
     def _remember(self, reply: Reply, workspace: str, user: int) -> str:
         assert reply.form is not None
@@ -605,13 +600,13 @@ class DiscordAdapter:
         return pending
 
     @staticmethod
-    def _page_of(custom_id: str) -> tuple[str, int]:
-        key, _, page = custom_id.removeprefix(PAGE_PREFIX).rpartition(":")
+    def _page_of(where: str) -> tuple[str, int]:
+        key, _, page = where.rpartition(":")
         return key, whole_number(page, 1, 1000) or 1
 
     async def _expired(self, interaction: discord.Interaction[Any]) -> None:
-        text = self.services.content.t(language_of(interaction.locale), "discord.form_expired")
-        await self._send_messages(interaction, [Outgoing(content=text, ephemeral=True)])
+        gone = notices.form_gone(self.services.content, language_of(interaction.locale))
+        await self._send_messages(interaction, render([gone]).messages)
 
     async def _submitted(self, interaction: discord.Interaction[Any]) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -638,15 +633,3 @@ _MENTION = re.compile(r"<@!?\d+>")
 def without_mentions(text: str) -> str:
     """A message's text without ``<@123>`` mentions (the bot's own, mostly)."""
     return _MENTION.sub(" ", text).strip()
-
-
-def _page_button(label: str, key: str, page: int) -> discord.ui.View:
-    view = StaticView(timeout=None)
-    view.add_item(
-        discord.ui.Button(
-            label=label[:80],
-            custom_id=f"{PAGE_PREFIX}{key}:{page}",
-            style=discord.ButtonStyle.primary,
-        )
-    )
-    return view

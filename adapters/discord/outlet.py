@@ -30,10 +30,12 @@ from adapters.common.dm import send_to_dm
 from adapters.common.pacing import Pacer, Slots, retry_after
 from adapters.discord.render import Outgoing, render
 from adapters.discord.state import State
-from bot.content import Library
+from bot import notices
+from bot.context import Services
 from bot.delivery import Sent, Target
 from bot.errors import PlatformUnreachable
 from bot.reply import Reply
+from storage.repo import MemberKey
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +87,14 @@ class DiscordOutlet:
         client: discord.Client,
         *,
         state: State,
-        content: Library,
+        services: Services,
         pacer: Pacer,
         concurrency: int = 16,
         refusal_ttl: float = 3600.0,
     ) -> None:
         self.client = client
         self.state = state
-        self.content = content
+        self.services = services
         #: The client's pacer (it paces each request); held here to stop during a ban.
         self.pacer = pacer
         self._slots = Slots(concurrency)
@@ -223,12 +225,14 @@ class DiscordOutlet:
             )
             if guild.owner_id is None:
                 return
-            language = await self.state.workspace_language(target.workspace)
-            note = self.content.t(
-                language, "discord.digest_admin_note", channel=target.channel, server=guild.name
+            owner = str(guild.owner_id)
+            why = PlatformUnreachable(
+                "discord.missing_access", permanent=True, channel=target.channel, server=guild.name
             )
-            owner = Target(self.platform, target.workspace, user=str(guild.owner_id))
-            await self.deliver(owner, [Reply(text=note)])
+            note = await notices.digest_failed(
+                self.services, MemberKey(self.platform, target.workspace, owner), why
+            )
+            await self.deliver(Target(self.platform, target.workspace, user=owner), [note])
         except Exception:
             log.exception(
                 "could not tell the owner of server %s about the digest channel", target.workspace

@@ -26,11 +26,12 @@ from adapters.slack.errors import SLACK_FAILURES
 from adapters.slack.outlet import SlackOutlet
 from adapters.slack.pacing import unpaced
 from adapters.slack.people import PLATFORM, People
+from bot import notices
 from bot.context import Services
 from bot.errors import PlatformUnreachable
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.home import RUN_ACTION, home_view
-from bot.reply import Button, Reply
+from bot.reply import Reply
 from bot.text import whole_number
 from storage.repo import MemberKey
 
@@ -121,15 +122,6 @@ class SlackAdapter:
     async def _who(self, team: str, user: str, client: Any) -> tuple[WorkspaceLink, Actor]:
         link = await self._link(team, client)
         return link, await self._actor(link, team, user)
-
-    async def say(self, actor: Actor, key: str, **values: object) -> str:
-        """The adapter's own few words, in the member's language (Slack's locale is only
-        the first-contact hint)."""
-        member = await self.services.store.find_member(
-            MemberKey(PLATFORM, actor.workspace, actor.user)
-        )
-        language = member.language if member is not None else actor.language
-        return self.services.content.t(language, key, **values)
 
     # -- /mentor ---------------------------------------------------------------------------
 
@@ -350,9 +342,8 @@ class SlackAdapter:
         if not admins:
             log.warning("slack: digest to %s failed (%s); no admin to tell", channel, error.key)
         for user in admins:
-            actor = await self._actor(link, link.team_id, user)
-            reason = await self.say(actor, error.key, **error.values)
-            note = Reply(text=await self.say(actor, "slack.digest_failed", reason=reason))
+            key = MemberKey(PLATFORM, link.team_id, user)
+            note = await notices.digest_failed(self.services, key, error)
             await self.sender.post_all(link, user, render.render_message(note))
 
     async def _admins_using_mentorbot(self, link: WorkspaceLink, *, pages: int = 5) -> list[str]:
@@ -408,13 +399,16 @@ class SlackAdapter:
                         continue
                     # No trigger id, or it expired: a button asks the core again, and
                     # that click brings a fresh one.
-                    key = "slack.form_expired" if trigger_id else "slack.open_form_hint"
+                    key = MemberKey(PLATFORM, actor.workspace, actor.user)
+                    language = await notices.language_for(self.services, key, actor.language)
+                    reply = notices.form_later(
+                        self.services.content,
+                        language,
+                        reply,
+                        reopen=reopen,
+                        expired=bool(trigger_id),
+                    )
                     trigger_id = None
-                    buttons: tuple[Button, ...] = ()
-                    if reopen is not None:
-                        label = await self.say(actor, "slack.open_form")
-                        buttons = (Button(label, *reopen),)
-                    reply = Reply(text=await self.say(actor, key), buttons=buttons)
                 messages = render.render_message(reply)
                 if response_url and not dm and uses + len(messages) <= RESPONSE_URL_USES:
                     if await self._respond(response_url, messages, private=reply.private):

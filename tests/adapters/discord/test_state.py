@@ -11,7 +11,7 @@ from storage.repo import MemberKey
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
-    from adapters.discord.state import State
+    from adapters.discord.state import REMOVED, State
 
 
 async def test_values_and_hashes_survive_a_new_state_object(services: Services, clock: SimClock):
@@ -29,16 +29,24 @@ async def test_values_and_hashes_survive_a_new_state_object(services: Services, 
 async def test_a_dm_belongs_to_the_members_first_server_still_installed(
     services: Services, clock: SimClock
 ):
-    state = State(services.store, clock)
-    assert await state.home_workspace("7") is None
+    store = services.store
+    assert await store.first_workspace_of("discord", "7") is None
     for guild in ("100", "200"):
-        await services.store.member(MemberKey("discord", guild, "7"), now=clock.now(), defaults={})
+        await store.member(MemberKey("discord", guild, "7"), now=clock.now(), defaults={})
         clock.advance(timedelta(minutes=1))
-    await services.store.member(MemberKey("slack", "T1", "7"), now=clock.now(), defaults={})
-    assert await state.home_workspace("7") == "100"
-    await state.set_disabled("100", "removed")
-    assert await state.home_workspace("7") == "200"
-    await state.set_disabled("100", None)
-    assert await state.home_workspace("7") == "100"
-    assert await state.workspace_language("200") == "en"
-    assert await state.workspace_language("999") is None
+    await store.member(MemberKey("slack", "T1", "7"), now=clock.now(), defaults={})
+    assert await store.first_workspace_of("discord", "7") == "100"
+    await store.set_workspace_disabled("discord", "100", REMOVED)
+    assert await store.first_workspace_of("discord", "7") == "200"
+    await store.set_workspace_disabled("discord", "100", None)
+    assert await store.first_workspace_of("discord", "7") == "100"
+    # Back in servers while offline (READY lists them): only the removal mark is cleared.
+    await store.set_workspace_disabled("discord", "100", REMOVED)
+    await store.set_workspace_disabled("discord", "200", "banned by an operator")
+    await store.clear_disabled("discord", ["100", "200", "300"], REMOVED)
+    assert await store.first_workspace_of("discord", "7") == "100"
+    await store.set_workspace_disabled("discord", "100", REMOVED)
+    assert await store.first_workspace_of("discord", "7") is None  # 200 stays stopped
+    # The server owner's language, for the digest note (bot.notices): the server's.
+    assert await store.languages(MemberKey("discord", "200", "8")) == (None, "en")
+    assert await store.languages(MemberKey("discord", "999", "8")) == (None, None)
