@@ -45,6 +45,7 @@ def slack_config(settings: Settings, *, mode: str | None = None) -> SlackConfig:
         secret_key=settings.mentorbot_secret_key,
         limits=SendLimits.tuned(settings.slack_messages_per_second, settings.slack_max_concurrency),
         start_attempts=settings.mentorbot_start_attempts,
+        socket_ping_interval=settings.slack_socket_ping_interval,
     )
     if not (config.bot_token or config.oauth):
         raise ConfigError("SLACK_BOT_TOKEN or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET is missing")

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     #: The Slack adapter's pace (None: its defaults, 5 a second and 16 calls in flight).
     slack_messages_per_second: float | None = Field(default=None, gt=0, le=1000)
     slack_max_concurrency: int | None = Field(default=None, ge=1, le=256)
+    #: Seconds between Socket Mode's liveness checks, so also between its reconnection
+    #: attempts in an outage (bolt's default, 10).
+    slack_socket_ping_interval: float = Field(default=10.0, gt=0, le=300)
     mentorbot_secret_key: str | None = None
 
     discord_token: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from mentorbot.settings import ConfigError, load_settings
@@ -56,3 +58,17 @@ def test_bad_configuration_names_the_variable(monkeypatch, env: dict[str, str], 
 def test_env_file_is_read(tmp_path) -> None:
     (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///from-env-file.db\n")
     assert load_settings().database_url == "sqlite:///from-env-file.db"
+
+
+def test_socket_mode_pings_at_bolts_pace_unless_told() -> None:
+    """``SLACK_SOCKET_PING_INTERVAL`` exists so tests can lose Slack for seconds, not
+    minutes; left unset, Socket Mode keeps bolt's own interval."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from mentorbot.platforms import slack_config
+
+    bolts = inspect.signature(AsyncSocketModeHandler).parameters["ping_interval"].default
+    socket = {"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1"}
+    assert slack_config(load_settings(**socket)).socket_ping_interval == bolts
+    faster = load_settings(**socket, slack_socket_ping_interval=0.5)
+    assert slack_config(faster).socket_ping_interval == 0.5

@@ -72,6 +72,9 @@ class SlackConfig:
     limits: SendLimits = field(default_factory=SendLimits)
     #: Tries to reach Slack at start before giving up (``MENTORBOT_START_ATTEMPTS``).
     start_attempts: int = 1
+    #: Seconds between Socket Mode's pings, which is also how often it tries to reconnect
+    #: after losing Slack (``SLACK_SOCKET_PING_INTERVAL``; bolt's default).
+    socket_ping_interval: float = 10.0
 
     @property
     def oauth(self) -> bool:
@@ -228,7 +231,9 @@ class SlackRuntime:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             await self._check_app_token(clients)
-            self._socket = AsyncSocketModeHandler(self.app, app_token=config.app_token)
+            self._socket = AsyncSocketModeHandler(
+                self.app, app_token=config.app_token, ping_interval=config.socket_ping_interval
+            )
             await self._socket.connect_async()
         log.info("slack: %s mode%s", config.mode, ", OAuth installs" if config.oauth else "")
 

@@ -70,12 +70,19 @@ async def test_slow_work_is_acked_within_three_seconds(slack_bot: SlackBot) -> N
     assert adapter is not None
     handle = adapter.handle
 
+    working = asyncio.Event()
+    done = asyncio.Event()
+
     async def slow(inbound: Inbound) -> list[Reply]:
-        await asyncio.sleep(3.1)  # longer than Slack waits for an ack
+        working.set()
+        await done.wait()  # the work lasts until the ack is in: longer than any wait
         return await handle(inbound)
 
     adapter.handle = slow
-    ack = await slack_bot.command("level mid")
+    # Were the ack to wait for the work, it would never come: fail after 5 s instead.
+    ack = await asyncio.wait_for(slack_bot.command("level mid"), 5)
     assert ack.status == 200 and ack.elapsed < 1.0
+    await asyncio.wait_for(working.wait(), 5)  # acked while the work was under way
+    done.set()
     await slack_bot.idle()
     assert any("Mid-level" in str(c.args) for c in slack_bot.fake.responses())

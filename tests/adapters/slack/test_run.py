@@ -114,6 +114,7 @@ async def test_an_outage_while_running_is_one_line_per_retry_without_tracebacks(
         SLACK_BOT_TOKEN=fake.bot_token,
         SLACK_APP_TOKEN=fake.app_token,
         SLACK_API_URL=fake.api_url,
+        SLACK_SOCKET_PING_INTERVAL="1",  # a retry a second instead of bolt's ten
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -129,7 +130,7 @@ async def test_an_outage_while_running_is_one_line_per_retry_without_tracebacks(
         await fake.wait_socket_connected(timeout=30)
         await fake.close()  # Slack is gone: every reconnection is refused
         retries = 0
-        while retries < 2:  # Socket Mode tries again every 10 s
+        while retries < 2:  # Socket Mode tries again every ping interval
             line = (await asyncio.wait_for(process.stderr.readline(), 40)).decode()
             assert line, "the process ended during the outage"
             lines.append(line)
