@@ -22,7 +22,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, Self
+from typing import Any, ParamSpec
 
 import aiohttp
 import discord
@@ -30,6 +30,7 @@ import discord.http
 from discord import app_commands
 
 from adapters.common.inflight import InFlight
+from adapters.common.lifecycle import Running
 from adapters.discord import components
 from adapters.discord.client import create_client, point_at
 from adapters.discord.commands import (
@@ -111,7 +112,7 @@ def language_of(locale: discord.Locale | str | None) -> str | None:
     return "vi" if str(value).lower().startswith("vi") else "en"
 
 
-class DiscordAdapter:
+class DiscordAdapter(Running):
     """Mentorbot on Discord: the client, ``/mentor``, interactions, and the outlet."""
 
     platform = PLATFORM
@@ -219,17 +220,6 @@ class DiscordAdapter:
         if self._restore is not None:
             self._restore()
             self._restore = None
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self.start()
-        except BaseException:
-            await self.close()
-            raise
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     async def setup(self) -> None:
         """After login, before the gateway: register the clicks, build and sync

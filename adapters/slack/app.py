@@ -20,6 +20,7 @@ from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from adapters.common.lifecycle import Running
 from adapters.slack import render
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.clients import SlackClients
@@ -137,7 +138,7 @@ def build_app(
     return app
 
 
-class SlackRuntime:
+class SlackRuntime(Running):
     """Slack, running: start it, hand ``outlet`` to the scheduler, close it at the end.
 
     HTTP mode and the OAuth install pages mount their routes on ``web_app``, the
@@ -171,17 +172,6 @@ class SlackRuntime:
     def outlet(self) -> SlackOutlet:
         assert self.adapter is not None, "start() first"
         return self.adapter.outlet
-
-    async def __aenter__(self) -> SlackRuntime:
-        try:
-            await self.start()
-        except BaseException:
-            await self.close()
-            raise
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     async def start(self) -> None:
         config, services = self.config, self.services
