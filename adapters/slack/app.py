@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -227,12 +228,12 @@ class SlackRuntime(Running):
             await self._socket.connect_async()
         log.info("slack: %s mode%s", config.mode, ", OAuth installs" if config.oauth else "")
 
-    async def _check_token(self, clients: SlackClients) -> None:
-        """A wrong bot token fails the start with one line; a working one re-enables its
-        workspace (the app may have been reinstalled since it was disabled)."""
+    async def _ask(self, call: Callable[[], Awaitable[Any]], token: str) -> Any:
+        """A call at start, tried again while Slack cannot be reached; a refused token
+        stops the start with one line."""
         try:
-            auth = await with_retries(
-                clients.app_client().auth_test,
+            return await with_retries(
+                call,
                 what="Slack",
                 where=self.config.api_url,
                 attempts=self.config.start_attempts,
@@ -240,7 +241,12 @@ class SlackRuntime(Running):
             )
         except SlackApiError as exc:
             error = exc.response.get("error")
-            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
+            raise ConfigError(f"{token} was refused by Slack ({error})") from None
+
+    async def _check_token(self, clients: SlackClients) -> None:
+        """A wrong bot token fails the start with one line; a working one re-enables its
+        workspace (the app may have been reinstalled since it was disabled)."""
+        auth = await self._ask(clients.app_client().auth_test, "SLACK_BOT_TOKEN")
         team = auth.get("team_id")
         if team and await self.services.store.set_workspace_disabled("slack", str(team), None):
             log.info("slack: workspace %s is enabled again", team)
@@ -248,22 +254,8 @@ class SlackRuntime(Running):
     async def _check_app_token(self, clients: SlackClients) -> None:
         """Socket Mode's client retries a refused app token forever, a traceback each
         time: ask for a connection URL once first, so a wrong token is one line."""
-        token = self.config.app_token
-
-        async def open_connection() -> Any:
-            return await clients.app_client().apps_connections_open(app_token=token or "")
-
-        try:
-            await with_retries(
-                open_connection,
-                what="Slack",
-                where=self.config.api_url,
-                attempts=self.config.start_attempts,
-                transient=(aiohttp.ClientError, TimeoutError, OSError),
-            )
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
+        client, token = clients.app_client(), self.config.app_token or ""
+        await self._ask(lambda: client.apps_connections_open(app_token=token), "SLACK_APP_TOKEN")
 
     def _mount_http(self) -> None:
         """``/slack/events`` in HTTP mode only: in Socket Mode nothing may arrive over
