@@ -52,3 +52,11 @@ class UiKey(str):
 
 class ConfigError(Exception):
     """Configuration is missing or contradictory; the message is one printable line."""
+
+
+class Usage(str):
+    """The name of a command whose usage line an error shows. The line is written when
+    the error is shown, from the command's declared arguments (``bot.grammar``), in the
+    member's language: the same line ``/mentor help`` shows, never a second copy."""
+
+    __slots__ = ()

@@ -2,13 +2,14 @@
 
 A feature declares its command's arguments where it registers the command::
 
-    @router.command("diet", usage="usage.diet", args=(Arg("cadence", choices=CADENCE), ...))
+    @router.command("diet", args=(Arg("cadence", "choice", choices=CADENCE_CHOICES), ...))
 
 Every platform reads that one declaration: Discord turns it into typed sub-command
 options (choice lists, autocomplete, numbers, channels), and ``/mentor help`` writes the
-usage line and the argument list that Slack and the console show. A new argument
-therefore reaches all three without an adapter edit, and an adapter never restates a
-list of values the core already knows.
+usage line and the argument list that Slack and the console show; an error about a
+command shows the same usage line (``bot.errors.Usage``). A new argument therefore
+reaches all three platforms without an adapter edit, and neither an adapter nor a content
+pack restates a list of values the core already knows.
 
 The core still parses the *text* of a command (``diet daily set arXiv, HN``) exactly as
 typed on Slack and the console, so a declaration says how a value is written back into

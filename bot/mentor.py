@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from bot import mentoring, text
 from bot.context import Ctx, Services
-from bot.errors import BadInput, MentorbotError, UiKey
+from bot.errors import BadInput, MentorbotError, UiKey, Usage
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
 from bot.reply import Reply
-from bot.router import Router, lookup, merge
+from bot.router import Router, lookup, merge, usage
 from storage.repo import MemberKey
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,14 @@ class Mentor:
 
     def render_error(self, lang: str | None, exc: MentorbotError) -> str:
         content = self.services.content
+        pack = content.pack(lang)
         values = {
-            k: content.t(lang, v) if isinstance(v, UiKey) else v for k, v in exc.values.items()
+            k: pack.t(v)
+            if isinstance(v, UiKey)
+            else usage(self.router.commands, v, pack)
+            if isinstance(v, Usage)
+            else v
+            for k, v in exc.values.items()
         }
         return content.t(lang, exc.key, **values)
 

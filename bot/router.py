@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.grammar import Arg
+from bot.content import Pack
+from bot.grammar import Arg, usage_line
 from bot.reply import Reply
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ FormHandler = Callable[["Ctx", Mapping[str, str]], Awaitable[Replies]]
 MessageHandler = Callable[["Ctx", str], Awaitable[Replies | None]]
 
 
+#: How every command is typed, on every platform.
+PREFIX = "/mentor"
+
 #: What a command without declared arguments takes: whatever follows its name.
 FREE_TEXT: tuple[Arg, ...] = (Arg("details"),)
 
@@ -33,8 +37,6 @@ FREE_TEXT: tuple[Arg, ...] = (Arg("details"),)
 class CommandSpec:
     name: str
     handler: CommandHandler
-    #: ui key of the one-line usage shown in errors (help writes its own from ``args``).
-    usage_key: str
     aliases: tuple[str, ...] = ()
     #: Listed in ``/mentor help``; hidden ones still work.
     listed: bool = True
@@ -60,7 +62,6 @@ class Router:
         self,
         name: str,
         *,
-        usage: str,
         aliases: Sequence[str] = (),
         listed: bool = True,
         args: Sequence[Arg] | None = None,
@@ -70,7 +71,7 @@ class Router:
             raise ValueError(f"command {name!r} names an argument twice")
 
         def register(fn: CommandHandler) -> CommandHandler:
-            self.commands[name] = CommandSpec(name, fn, usage, tuple(aliases), listed, declared)
+            self.commands[name] = CommandSpec(name, fn, tuple(aliases), listed, declared)
             return fn
 
         return register
@@ -122,3 +123,14 @@ def lookup(commands: Mapping[str, CommandSpec], word: str) -> CommandSpec | None
         if word in candidate.aliases:
             return candidate
     return None
+
+
+def listed(commands: Mapping[str, CommandSpec]) -> list[str]:
+    """The names ``/mentor help`` lists, in registration order."""
+    return [spec.name for spec in commands.values() if spec.listed]
+
+
+def usage(commands: Mapping[str, CommandSpec], name: str, pack: Pack) -> str:
+    """The usage line of command ``name``, written from its declared arguments: what help
+    shows and what an error about it shows (``bot.errors.Usage``)."""
+    return usage_line(PREFIX, name, commands[name].grammar, pack, listed(commands))

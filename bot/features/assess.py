@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features.common import LEVEL_ALIASES, LEVEL_CHOICES, LEVELS, level_picker, resolve
 from bot.grammar import Arg, words
 from bot.reply import Button, Reply, Section
@@ -91,7 +91,6 @@ async def start(ctx: Ctx, level: str) -> list[Reply]:
 
 @router.command(
     "assess",
-    usage="usage.assess",
     aliases=("assessment", "danh-gia"),
     args=(Arg("level", "choice", choices=LEVEL_CHOICES + words(("history", "choice.history"))),),
 )
@@ -99,9 +98,9 @@ async def assess_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args and args[0].lower() in ("history", "lich-su"):
         return [await history(ctx)]
     if len(args) > 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.assess"))
+        raise BadInput("error.usage", usage_line=Usage("assess"))
     if args:
-        level = resolve(args[0], LEVEL_ALIASES, usage_key="usage.assess", kind="level")
+        level = resolve(args[0], LEVEL_ALIASES, usage=Usage("assess"), kind="level")
     elif ctx.member.level:
         level = ctx.member.level
     else:
@@ -111,7 +110,7 @@ async def assess_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 @router.action("assess:level")
 async def pick_level(ctx: Ctx, value: str) -> list[Reply]:
-    level = resolve(value, LEVEL_ALIASES, usage_key="usage.assess", kind="level")
+    level = resolve(value, LEVEL_ALIASES, usage=Usage("assess"), kind="level")
     return await start(ctx, level)
 
 

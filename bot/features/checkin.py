@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, resolve
 from bot.features.schedule import when_text
 from bot.grammar import Arg
@@ -468,17 +468,16 @@ def details_button(ctx: Ctx, cadence: str, period: str) -> Button:
 
 @router.command(
     "checkin",
-    usage="usage.checkin",
     aliases=("check-in", "ci"),
     args=(Arg("cadence", "choice", choices=CADENCE_CHOICES),),
 )
 async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     """The current period's prompt on demand, with what is saved so far."""
     if len(args) > 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.checkin"))
+        raise BadInput("error.usage", usage_line=Usage("checkin"))
     cadence = "daily"
     if args:
-        cadence = resolve(args[0], CADENCE_ALIASES, usage_key="usage.checkin", kind="cadence")
+        cadence = resolve(args[0], CADENCE_ALIASES, usage=Usage("checkin"), kind="cadence")
     period = current_period(ctx, cadence)
     from bot.features.talk import remember_asked  # a sentence may answer it now
 
@@ -795,10 +794,10 @@ async def stats_sections(ctx: Ctx) -> list[Section]:
     ]
 
 
-@router.command("stats", usage="usage.stats", aliases=("streaks", "thong-ke"), args=())
+@router.command("stats", aliases=("streaks", "thong-ke"), args=())
 async def stats_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.stats"))
+        raise BadInput("error.usage", usage_line=Usage("stats"))
     from bot.features import metrics  # the check-in calendar (PNG)
 
     sections = tuple(await stats_sections(ctx))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput, UiKey
+from bot.errors import BadInput, UiKey, Usage
 from bot.grammar import items, keyed, words
 from bot.reply import Choice, Option, Reply
 
@@ -72,8 +72,9 @@ CADENCE_ALIASES: Mapping[str, str] = {
 }
 
 
-def resolve(word: str, aliases: Mapping[str, str], *, usage_key: str, kind: str) -> str:
-    """Map a typed word to its canonical key, or raise with a 'did you mean'."""
+def resolve(word: str, aliases: Mapping[str, str], *, usage: Usage | UiKey, kind: str) -> str:
+    """Map a typed word to its canonical key, or raise with a 'did you mean' and the
+    usage line (a command's, ``Usage``, or a sub-case's ui key)."""
     key = aliases.get(word.lower().strip(".,!?"))
     if key is not None:
         return key
@@ -84,11 +85,9 @@ def resolve(word: str, aliases: Mapping[str, str], *, usage_key: str, kind: str)
             kind=UiKey(f"kind.{kind}"),
             word=text.echo(word),
             suggestion=aliases[suggestion],
-            usage=UiKey(usage_key),
+            usage=usage,
         )
-    raise BadInput(
-        "error.bad_value", kind=UiKey(f"kind.{kind}"), word=text.echo(word), usage=UiKey(usage_key)
-    )
+    raise BadInput("error.bad_value", kind=UiKey(f"kind.{kind}"), word=text.echo(word), usage=usage)
 
 
 def picker(ctx: Ctx, prefix: str, names: Mapping[str, str], *, action_id: str) -> Reply:

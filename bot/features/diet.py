@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, CADENCES, resolve
 from bot.features.level import topic_section
 from bot.grammar import Arg
@@ -70,7 +70,6 @@ def parse_sources(raw: str) -> list[str]:
 
 @router.command(
     "diet",
-    usage="usage.diet",
     aliases=("routine", "che-do"),
     args=(
         Arg("cadence", "choice", choices=CADENCE_CHOICES),
@@ -81,7 +80,7 @@ def parse_sources(raw: str) -> list[str]:
 async def diet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if not args:
         return [overview_reply(ctx)]
-    cadence = resolve(args[0], CADENCE_ALIASES, usage_key="usage.diet", kind="cadence")
+    cadence = resolve(args[0], CADENCE_ALIASES, usage=Usage("diet"), kind="cadence")
     rest = list(args[1:])
     if not rest:
         return [routine_reply(ctx, cadence)]
@@ -99,7 +98,7 @@ async def diet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if verb == "set":
         chosen = parse_sources(" ".join(rest[1:]))
         if not chosen:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.diet"))
+            raise BadInput("error.usage", usage_line=Usage("diet"))
         if len(chosen) > MAX_SOURCES:
             overload = ctx.pack.diet.overload
             return [
@@ -121,4 +120,4 @@ async def diet_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
                 )
             )
         ]
-    raise BadInput("error.usage", usage_line=ctx.t("usage.diet"))
+    raise BadInput("error.usage", usage_line=Usage("diet"))

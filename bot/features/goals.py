@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import text
 from bot.context import Ctx, Scheduler, Services, TickHook
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.grammar import Arg, keyed, words
 from bot.mentoring import (
     local_date,
@@ -186,7 +186,6 @@ async def open_goal_form(ctx: Ctx, area: str, quarter: str) -> list[Reply]:
 
 @router.command(
     "goals",
-    usage="usage.goals",
     aliases=("goal", "muc-tieu", "mục-tiêu"),
     args=(
         Arg(
@@ -229,13 +228,13 @@ async def goals_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         if len(args) == 3:
             quarter = check_quarter(ctx, args[2].upper())
         elif len(args) > 3:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.goals"))
+            raise BadInput("error.usage", usage_line=Usage("goals"))
         return await open_goal_form(ctx, resolve_area(ctx, args[1]), quarter)
     if word in PLAN_WORDS or word in PLANS_WORDS:  # if-then plans (bot/features/plans.py)
         from bot.features import plans
 
         if len(args) > 1:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.goals"))
+            raise BadInput("error.usage", usage_line=Usage("goals"))
         return await (
             plans.plans_reply(ctx) if word in PLANS_WORDS else plans.open_form(ctx, "own")
         )
@@ -247,7 +246,7 @@ async def goals_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         return [await goals_reply(ctx, args[0].upper())]
     if word in AREA_ALIASES:
         return await open_goal_form(ctx, AREA_ALIASES[word], current)
-    raise BadInput("error.usage", usage_line=ctx.t("usage.goals"))
+    raise BadInput("error.usage", usage_line=Usage("goals"))
 
 
 def parse_area_quarter(ctx: Ctx, value: str) -> tuple[str, str]:
@@ -396,7 +395,6 @@ def review_section(ctx: Ctx, review: Any) -> Section:
 
 @router.command(
     "review",
-    usage="usage.review",
     aliases=("reviews", "nhin-lai", "nhìn-lại"),
     args=(Arg("action", "choice", choices=words(("write", "choice.review_write"))),),
 )
@@ -404,10 +402,10 @@ async def review_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     period = review_period(today(ctx))
     if args and args[0].lower() in ("write", "new", "now", "viet", "viết"):
         if len(args) > 1:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.review"))
+            raise BadInput("error.usage", usage_line=Usage("review"))
         return await review_form_reply(ctx, period)
     if args:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.review"))
+        raise BadInput("error.usage", usage_line=Usage("review"))
     rows = await db.reviews_of(ctx.store, ctx.member.id)
     button = Button(ctx.t("review.write", period=period), action_id=REVIEW_ACTION, value=period)
     if not rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.context import Ctx
+from bot.errors import Usage
 from bot.features.common import resolve
 from bot.features.level import topic_section
 from bot.grammar import Arg, items
@@ -16,7 +17,6 @@ router = Router()
 
 @router.command(
     "guide",
-    usage="usage.guide",
     aliases=("guides", "learn", "huong-dan"),
     args=(Arg("topic", "choice", choices=items("guides.topics", "title")),),
 )
@@ -28,7 +28,7 @@ async def guide_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
             for key, topic in topics.items()
         ]
         return [Reply(title=ctx.t("guide.title"), text="\n".join(lines))]
-    word = resolve(args[0], {key: key for key in topics}, usage_key="usage.guide", kind="topic")
+    word = resolve(args[0], {key: key for key in topics}, usage=Usage("guide"), kind="topic")
     topic = topics[word]
     section = topic_section(topic)
     return [Reply(title=topic.title, text=section.text)]

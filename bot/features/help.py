@@ -13,25 +13,20 @@ from bot import text
 from bot.content import Pack
 from bot.context import Ctx
 from bot.errors import BadInput
-from bot.grammar import COMMANDS, Arg, slot, usage_line
+from bot.grammar import COMMANDS, Arg, slot
 from bot.reply import Reply, Section
-from bot.router import CommandSpec, Router, lookup
+from bot.router import PREFIX, CommandSpec, Router, listed, lookup
+from bot.router import usage as usage_of
 
 router = Router()
 #: A platform that asks a form's fields one by one (the console) sends this when the
 #: member types a command instead of an answer: nothing of the form is kept.
 FORM_LEFT_ACTION = "form:left"
-PREFIX = "/mentor"
-
-
-def listed(commands: Mapping[str, CommandSpec]) -> list[str]:
-    """The names ``/mentor help`` lists, in registration order."""
-    return [spec.name for spec in commands.values() if spec.listed]
 
 
 def usage(spec: CommandSpec, pack: Pack, commands: Mapping[str, CommandSpec]) -> str:
     """The command's usage line, from its arguments."""
-    return usage_line(PREFIX, spec.name, spec.grammar, pack, listed(commands))
+    return usage_of({**commands, spec.name: spec}, spec.name, pack)
 
 
 def arg_lines(spec: CommandSpec, pack: Pack, commands: Mapping[str, CommandSpec]) -> list[str]:
@@ -56,7 +51,6 @@ def _choices(arg: Arg, pack: Pack, names: Sequence[str]) -> str:
 
 @router.command(
     "help",
-    usage="usage.help",
     aliases=("?", "h", "tro-giup"),
     args=(Arg("command", "choice", choices=COMMANDS),),
 )

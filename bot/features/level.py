@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot import text
 from bot.content.schema import Topic
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features.common import LEVEL_ALIASES, LEVEL_CHOICES, LEVELS, level_picker, resolve
 from bot.grammar import Arg, words
 from bot.reply import Field, Reply, Section
@@ -66,17 +66,16 @@ def shape_reply(ctx: Ctx) -> Reply:
 
 @router.command(
     "level",
-    usage="usage.level",
     aliases=("lvl", "cap-do"),
     args=(Arg("level", "choice", choices=LEVEL_CHOICES + words(("shape", "level.shape_title"))),),
 )
 async def level_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.level"))
+        raise BadInput("error.usage", usage_line=Usage("level"))
     if args and args[0].lower() in SHAPE_WORDS:
         return [shape_reply(ctx)]
     if args:
-        key = resolve(args[0], LEVEL_ALIASES, usage_key="usage.level", kind="level")
+        key = resolve(args[0], LEVEL_ALIASES, usage=Usage("level"), kind="level")
     elif ctx.member.level:
         key = ctx.member.level
     else:
@@ -86,16 +85,16 @@ async def level_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 @router.action("level:show")
 async def show_level(ctx: Ctx, value: str) -> list[Reply]:
-    key = resolve(value, LEVEL_ALIASES, usage_key="usage.level", kind="level")
+    key = resolve(value, LEVEL_ALIASES, usage=Usage("level"), kind="level")
     return [level_reply(ctx, key)]
 
 
-@router.command("roadmap", usage="usage.roadmap", args=())
+@router.command("roadmap", args=())
 async def roadmap_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     """The four phases as a path into the field (in order, never mapped to a level),
     the seed's 12-month roadmap as the seed gives it, the six takeaways and the long run."""
     if args:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.roadmap"))
+        raise BadInput("error.usage", usage_line=Usage("roadmap"))
     roadmap = ctx.pack.roadmap
     sections = []
     for number, phase in enumerate(roadmap.phases, start=1):

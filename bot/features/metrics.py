@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from bot import charts, text
 from bot.content import Pack
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.grammar import Arg, Labels, best_matches
 from bot.mentoring import local_date, quarter_of, shift_quarter
 from bot.nudges import period_start
@@ -491,7 +491,6 @@ def suggest_metrics(pack: Pack, typed: str, given: Mapping[str, str]) -> Labels:
 
 @router.command(
     "log",
-    usage="usage.log",
     aliases=("metric", "metrics", "ghi"),
     args=(
         Arg("metric", suggest=suggest_metrics, required=True),
@@ -505,7 +504,7 @@ async def log_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     key, used, typed = resolve_metric(ctx, args)
     rest = list(args[used:])
     if not rest:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.log"))
+        raise BadInput("error.usage", usage_line=Usage("log"))
     metric = METRICS[key]
     unit_word = None
     if len(rest) > 1 and rest[1].lower() in {*MULTIPLIERS, *UNITS_BY_KIND[metric.kind]}:
@@ -513,7 +512,7 @@ async def log_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     try:
         value, unit = parse_value(metric.kind, rest[0], unit_word)
     except MetricValueError as exc:
-        raise BadInput(exc.key, word=text.echo(rest[0]), usage=ctx.t("usage.log")) from None
+        raise BadInput(exc.key, word=text.echo(rest[0]), usage=Usage("log")) from None
     note = text.clean(" ".join(rest[1:]), limit=MAX_NOTE_CHARS) or None
     if metric.kind == "change" and typed not in (key, key.replace("_", "-")):
         # "latency -40%": keep what improved, since the metric itself is generic.

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features import plans as plan_feature
 from bot.features.common import LEVEL_ALIASES, LEVEL_CHOICES, LEVELS, resolve
 from bot.features.metrics import METRICS, show
@@ -310,9 +310,9 @@ def next_steps(ctx: Ctx, level: str, criteria: Sequence[Criterion]) -> list[str]
 
 def target_level(ctx: Ctx, args: Sequence[str]) -> str:
     if len(args) > 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.packet"))
+        raise BadInput("error.usage", usage_line=Usage("packet"))
     if args:
-        return resolve(args[0], LEVEL_ALIASES, usage_key="usage.packet", kind="level")
+        return resolve(args[0], LEVEL_ALIASES, usage=Usage("packet"), kind="level")
     current = ctx.member.level
     if current not in LEVELS:
         raise BadInput("packet.no_level")
@@ -397,7 +397,6 @@ KINDS: tuple[str, ...] = ("checkin", "metric", "goal", "review", "assessment", "
 
 @router.command(
     "packet",
-    usage="usage.packet",
     aliases=("promotion", "thang-cap", "thăng-cấp"),
     args=(Arg("level", "choice", choices=LEVEL_CHOICES),),
 )

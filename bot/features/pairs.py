@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import text
 from bot.context import Ctx, Scheduler, Services, TickHook
 from bot.delivery import GroupConversations, Presence, Target
-from bot.errors import BadInput, NotAllowed
+from bot.errors import BadInput, NotAllowed, Usage
 from bot.features.common import SWITCH_CHOICES
 from bot.features.nudges import due_at as during_day
 from bot.grammar import Arg
@@ -669,13 +669,12 @@ async def current_pair(ctx: Ctx) -> tuple[str, list[Member]] | None:
 
 @router.command(
     "pairs",
-    usage="usage.pairs",
     aliases=("pair", "cap-doi", "cặp-đôi"),
     args=(Arg("switch", "choice", choices=SWITCH_CHOICES),),
 )
 async def pairs_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.pairs"))
+        raise BadInput("error.usage", usage_line=Usage("pairs"))
     if args:
         word = args[0].lower()
         if word in ON_WORDS:
@@ -684,7 +683,7 @@ async def pairs_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         if word in OFF_WORDS:
             await set_optin(ctx.store, ctx.member.id, False, now=ctx.now)
             return [Reply(text=ctx.t("pairs.off"))]
-        raise BadInput("error.usage", usage_line=ctx.t("usage.pairs"))
+        raise BadInput("error.usage", usage_line=Usage("pairs"))
     optin = await optin_of(ctx.store, ctx.member.id)
     joined = optin is not None and optin.opted_in
     lines = [ctx.t("pairs.status_on" if joined else "pairs.status_off"), await _rhythm_line(ctx)]
@@ -781,7 +780,7 @@ async def team_pairs(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
                 await s.delete(row)
         return [Reply(text=ctx.t("team.pairs.off"))]
     if words:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.team"))
+        raise BadInput("error.usage", usage_line=Usage("team"))
     return [await team_overview(ctx)]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features.common import resolve
 from bot.grammar import Arg, items, words
 from bot.reply import Reply, Section
@@ -31,7 +31,7 @@ def pitfall_aliases(ctx: Ctx) -> dict[str, str]:
 
 
 def resolve_pitfall(ctx: Ctx, word: str) -> str:
-    return resolve(word, pitfall_aliases(ctx), usage_key="usage.pitfalls", kind="pitfall")
+    return resolve(word, pitfall_aliases(ctx), usage=Usage("pitfalls"), kind="pitfall")
 
 
 async def set_mute(ctx: Ctx, key: str, *, muted: bool) -> list[Reply]:
@@ -46,7 +46,6 @@ async def set_mute(ctx: Ctx, key: str, *, muted: bool) -> list[Reply]:
 
 @router.command(
     "pitfalls",
-    usage="usage.pitfalls",
     aliases=("pitfall", "bay"),
     args=(
         Arg(

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.reply import Button, Reply
 from bot.router import Router
 from storage.privacy import delete_member, export_member
@@ -37,17 +37,17 @@ def membership_token(ctx: Ctx) -> str:
     return f"{ctx.member.id}:{ctx.member.created_at.timestamp():.6f}"
 
 
-@router.command("export", usage="usage.export", aliases=("xuat",), args=())
+@router.command("export", aliases=("xuat",), args=())
 async def export_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     document = await export_document(ctx)
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
     return [Reply(text=ctx.t("export.done"), document=body)]
 
 
-@router.command("forget", usage="usage.forget", aliases=("delete-me", "xoa"), args=())
+@router.command("forget", aliases=("delete-me", "xoa"), args=())
 async def forget_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.forget"))
+        raise BadInput("error.usage", usage_line=Usage("forget"))
     return [
         Reply(
             title=ctx.t("forget.title"),

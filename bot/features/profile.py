@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import text, zones
 from bot.content import Pack
 from bot.context import Ctx
-from bot.errors import BadInput, UiKey
+from bot.errors import BadInput, UiKey, Usage
 from bot.features.common import (
     LANGUAGE_CHOICES,
     LANGUAGES,
@@ -121,7 +121,7 @@ def profile_reply(ctx: Ctx) -> Reply:
     return Reply(title=t("profile.title"), sections=tuple(sections), text=t("profile.footer"))
 
 
-@router.command("profile", usage="usage.profile", aliases=("me", "ho-so"), args=())
+@router.command("profile", aliases=("me", "ho-so"), args=())
 async def profile_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     return [profile_reply(ctx)]
 
@@ -129,15 +129,15 @@ async def profile_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
     t = ctx.t
     if setting == "level":
-        key = resolve(value, LEVEL_ALIASES, usage_key="usage.set", kind="level")
+        key = resolve(value, LEVEL_ALIASES, usage=Usage("set"), kind="level")
         ctx.refresh(await ctx.store.update_member(ctx.member.id, level=key))
         shown = ctx.pack.levels.levels[key].name
     elif setting == "track":
-        key = resolve(value, TRACK_ALIASES, usage_key="usage.set", kind="track")
+        key = resolve(value, TRACK_ALIASES, usage=Usage("set"), kind="track")
         ctx.refresh(await ctx.store.update_member(ctx.member.id, track=key))
         shown = ctx.pack.tracks.tracks[key].name
     elif setting == "lang":
-        key = resolve(value, LANGUAGE_ALIASES, usage_key="usage.set", kind="language")
+        key = resolve(value, LANGUAGE_ALIASES, usage=Usage("set"), kind="language")
         ctx.refresh(await ctx.store.update_member(ctx.member.id, language=key))
         shown = t(f"lang.{key}")
     else:
@@ -154,7 +154,6 @@ async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
 
 @router.command(
     "set",
-    usage="usage.set",
     args=(
         Arg("setting", "choice", choices=SETTING_CHOICES, required=True),
         Arg("value", suggest=suggest_setting_value, required=True),
@@ -162,8 +161,8 @@ async def apply_setting(ctx: Ctx, setting: str, value: str) -> list[Reply]:
 )
 async def set_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) < 2:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.set"))
-    setting = resolve(args[0], SETTING_ALIASES, usage_key="usage.set", kind="setting")
+        raise BadInput("error.usage", usage_line=Usage("set"))
+    setting = resolve(args[0], SETTING_ALIASES, usage=Usage("set"), kind="setting")
     # A zone may be a city of several words ("Hồ Chí Minh", "New York").
     value = "-".join(args[1:]) if setting != "tz" else " ".join(args[1:])
     return await apply_setting(ctx, setting, value)
@@ -181,24 +180,21 @@ async def set_track_action(ctx: Ctx, value: str) -> list[Reply]:
 
 @router.command(
     "lang",
-    usage="usage.lang",
     aliases=("language",),
     args=(Arg("language", "choice", choices=LANGUAGE_CHOICES, required=True),),
 )
 async def lang_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) != 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.lang"))
+        raise BadInput("error.usage", usage_line=Usage("lang"))
     return await apply_setting(ctx, "lang", args[0])
 
 
-@router.command(
-    "pause", usage="usage.pause", aliases=("tam-dung",), args=(Arg("until", word="until"),)
-)
+@router.command("pause", aliases=("tam-dung",), args=(Arg("until", word="until"),))
 async def pause_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     until: date | None = None
     if args:
         if len(args) != 2 or args[0].lower() != "until":
-            raise BadInput("error.usage", usage_line=ctx.t("usage.pause"))
+            raise BadInput("error.usage", usage_line=Usage("pause"))
         try:
             until = date.fromisoformat(args[1])
         except ValueError:
@@ -212,7 +208,7 @@ async def pause_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     return [Reply(text=ctx.t("pause.done"))]
 
 
-@router.command("resume", usage="usage.resume", aliases=("unpause", "tiep-tuc"), args=())
+@router.command("resume", aliases=("unpause", "tiep-tuc"), args=())
 async def resume_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     """Also the way back after the platform refused us: a member who opened their DMs
     again says ``resume`` and the outbox tries them once more."""

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot import text, zones
 from bot.context import Ctx
-from bot.errors import BadInput, UiKey
+from bot.errors import BadInput, UiKey, Usage
 from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, SWITCH_CHOICES
 from bot.features.profile import resolve_timezone, timezone_note
 from bot.grammar import Arg, keyed, words
@@ -65,9 +65,9 @@ DAILY_WORDS: Mapping[str, bool] = {
 SWITCH_WORDS: Mapping[str, bool] = {"on": True, "off": False}
 TZ_WORDS = ("tz", "timezone", "time-zone", "zone")
 USAGE = {
-    "daily": "usage.schedule_daily",
-    "weekly": "usage.schedule_weekly",
-    "monthly": "usage.schedule_monthly",
+    "daily": UiKey("usage.schedule_daily"),
+    "weekly": UiKey("usage.schedule_weekly"),
+    "monthly": UiKey("usage.schedule_monthly"),
 }
 
 
@@ -156,23 +156,23 @@ async def schedule_reply(ctx: Ctx, *, done: str = "") -> Reply:
 # -- parsing ------------------------------------------------------------------------------
 
 
-def bad_word(word: str, choices: Sequence[str], usage_key: str) -> BadInput:
+def bad_word(word: str, choices: Sequence[str], usage: Usage | UiKey) -> BadInput:
     suggestion = text.nearest(word, choices)
     if suggestion:
         return BadInput(
             "error.schedule_word_suggest",
             word=text.echo(word),
             suggestion=suggestion,
-            usage=UiKey(usage_key),
+            usage=usage,
         )
-    return BadInput("error.schedule_word", word=text.echo(word), usage=UiKey(usage_key))
+    return BadInput("error.schedule_word", word=text.echo(word), usage=usage)
 
 
-def parse_time(word: str, usage_key: str) -> tuple[int, int]:
+def parse_time(word: str, usage: UiKey) -> tuple[int, int]:
     try:
         return parse_hhmm(word)
     except ValueError:
-        raise BadInput("error.bad_time", word=text.echo(word), usage=UiKey(usage_key)) from None
+        raise BadInput("error.bad_time", word=text.echo(word), usage=usage) from None
 
 
 def parse_weekday(word: str) -> int:
@@ -180,7 +180,7 @@ def parse_weekday(word: str) -> int:
     if found is not None:
         return found
     suggestion = text.nearest(word.lower(), WEEKDAY_ALIASES)
-    usage = UiKey(USAGE["weekly"])
+    usage = USAGE["weekly"]
     if suggestion:
         return_to = WEEKDAYS[WEEKDAY_ALIASES[suggestion]]
         raise BadInput(
@@ -193,7 +193,7 @@ def parse_day_of_month(word: str) -> int:
     day = text.whole_number(word, 1, 31)
     if day is not None:
         return day
-    raise BadInput("error.bad_day_of_month", word=text.echo(word), usage=UiKey(USAGE["monthly"]))
+    raise BadInput("error.bad_day_of_month", word=text.echo(word), usage=USAGE["monthly"])
 
 
 def looks_like_time(word: str) -> bool:
@@ -206,12 +206,12 @@ def parse_changes(cadence: str, words: Sequence[str]) -> dict[str, Any]:
     Words may come in any order (``weekly 16:00 fri`` works too); each kind of word
     may come once, so ``daily 08:00 09:00`` is refused rather than half-applied.
     """
-    usage_key = USAGE[cadence]
+    usage = USAGE[cadence]
     changes: dict[str, Any] = {}
 
     def put(name: str, value: object) -> None:
         if name in changes:
-            raise BadInput("error.usage", usage_line=UiKey(usage_key))
+            raise BadInput("error.usage", usage_line=usage)
         changes[name] = value
 
     for word in words:
@@ -219,7 +219,7 @@ def parse_changes(cadence: str, words: Sequence[str]) -> dict[str, Any]:
         if cadence == "monthly" and lower.lstrip("-+").isdigit():
             put("day_of_month", parse_day_of_month(word))
         elif looks_like_time(word):
-            hour, minute = parse_time(word, usage_key)
+            hour, minute = parse_time(word, usage)
             put("hour", hour)
             changes["minute"] = minute
         elif cadence == "daily" and lower in DAILY_WORDS:
@@ -229,16 +229,16 @@ def parse_changes(cadence: str, words: Sequence[str]) -> dict[str, Any]:
         elif cadence == "weekly":
             put("weekday", parse_weekday(word))
         elif cadence == "daily":
-            raise bad_word(word, ["weekdays", "everyday", *SWITCH_WORDS], usage_key)
+            raise bad_word(word, ["weekdays", "everyday", *SWITCH_WORDS], usage)
         else:
-            raise bad_word(word, [*SWITCH_WORDS], usage_key)
+            raise bad_word(word, [*SWITCH_WORDS], usage)
     return changes
 
 
-def resolve_cadence(word: str, usage_key: str) -> str:
+def resolve_cadence(word: str, usage: Usage | UiKey) -> str:
     found = CADENCE_ALIASES.get(word.lower())
     if found is None:
-        raise bad_word(word, [*CADENCES, *TZ_WORDS[:1], *SWITCH_WORDS], usage_key)
+        raise bad_word(word, [*CADENCES, *TZ_WORDS[:1], *SWITCH_WORDS], usage)
     return found
 
 
@@ -253,7 +253,6 @@ DAY_CHOICES = words(("weekdays", "choice.weekdays"), ("everyday", "choice.everyd
 
 @router.command(
     "schedule",
-    usage="usage.schedule",
     aliases=("lich", "lịch"),
     args=(
         Arg("switch", "choice", choices=SWITCH_CHOICES),
@@ -275,9 +274,9 @@ async def schedule_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if first in SWITCH_WORDS:
         if len(rest) != 1:
             raise BadInput("error.usage", usage_line=ctx.t("usage.schedule_switch"))
-        cadence = resolve_cadence(rest[0], "usage.schedule_switch")
+        cadence = resolve_cadence(rest[0], UiKey("usage.schedule_switch"))
         return await switch(ctx, cadence, on=SWITCH_WORDS[first])
-    cadence = resolve_cadence(first, "usage.schedule")
+    cadence = resolve_cadence(first, Usage("schedule"))
     if not rest:
         return [await schedule_reply(ctx)]
     changes = parse_changes(cadence, rest)

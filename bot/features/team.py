@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from bot import charts, text
 from bot.context import Ctx, Scheduler, Services, TickHook
-from bot.errors import BadInput, NotAllowed
+from bot.errors import BadInput, NotAllowed, Usage
 from bot.features import checkin, metrics
 from bot.grammar import Arg, words
 from bot.mentoring import (
@@ -489,7 +489,6 @@ TEAM_ACTIONS = words(
 
 @router.command(
     "team",
-    usage="usage.team",
     aliases=("nhom", "nhóm"),
     args=(
         Arg("action", "choice", choices=TEAM_ACTIONS),
@@ -504,7 +503,7 @@ async def team_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if verb == "channel":
         require_admin(ctx)
         if len(args) != 2:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.team"))
+            raise BadInput("error.usage", usage_line=Usage("team"))
         if args[1].lower() in ("off", "none", "tat", "tắt"):
             await ctx.store.update_workspace(ctx.workspace.id, digest_channel=None)
             return [Reply(text=ctx.t("team.channel_off"))]
@@ -529,7 +528,7 @@ async def team_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
             if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
                 raise BadInput("team.bad_month", word=text.echo(month))
         elif len(args) > 2:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.team"))
+            raise BadInput("error.usage", usage_line=Usage("team"))
         digest = await build_digest(ctx.services, ctx.workspace, month, now=ctx.now)
         return await digest_replies(ctx.services, ctx.pack, digest, preview=True)
     if verb in ("pairs", "pair"):
@@ -542,4 +541,4 @@ async def team_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if verb in ("optin", "opt-in", "in"):
         ctx.refresh(await ctx.store.update_member(ctx.member.id, digest_opt_in=True))
         return [Reply(text=ctx.t("team.opted_in"))]
-    raise BadInput("error.usage", usage_line=ctx.t("usage.team"))
+    raise BadInput("error.usage", usage_line=Usage("team"))

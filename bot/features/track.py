@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot import text
 from bot.context import Ctx
-from bot.errors import BadInput
+from bot.errors import BadInput, Usage
 from bot.features.common import TRACK_ALIASES, TRACK_CHOICES, resolve, track_picker
 from bot.features.level import topic_section
 from bot.grammar import Arg, words
@@ -79,16 +79,16 @@ TRACK_ARG = Arg(
 )
 
 
-@router.command("track", usage="usage.track", aliases=("tracks", "lo-trinh"), args=(TRACK_ARG,))
+@router.command("track", aliases=("tracks", "lo-trinh"), args=(TRACK_ARG,))
 async def track_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(args) > 1:
-        raise BadInput("error.usage", usage_line=ctx.t("usage.track"))
+        raise BadInput("error.usage", usage_line=Usage("track"))
     if args and args[0].lower() in COMPARISON_WORDS:
         return [comparison_reply(ctx)]
     if args and args[0].lower() in ("foundations", "basics", "nen-tang"):
         return [foundations_reply(ctx)]
     if args:
-        key = resolve(args[0], TRACK_ALIASES, usage_key="usage.track", kind="track")
+        key = resolve(args[0], TRACK_ALIASES, usage=Usage("track"), kind="track")
     elif ctx.member.track:
         key = ctx.member.track
     else:
@@ -98,5 +98,5 @@ async def track_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 @router.action("track:show")
 async def show_track(ctx: Ctx, value: str) -> list[Reply]:
-    key = resolve(value, TRACK_ALIASES, usage_key="usage.track", kind="track")
+    key = resolve(value, TRACK_ALIASES, usage=Usage("track"), kind="track")
     return [track_reply(ctx, key)]

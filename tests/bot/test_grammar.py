@@ -3,6 +3,8 @@ registration, and ``/mentor help`` shows exactly them, in English and Vietnamese
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.content import LANGUAGES, Pack, load_library
@@ -102,7 +104,7 @@ def test_a_declaration_is_checked_when_it_is_made() -> None:
     with pytest.raises(ValueError, match="word"):
         Arg("reset", "flag")
     with pytest.raises(ValueError, match="twice"):
-        Router().command("x", usage="usage.x", args=(Arg("a"), Arg("a")))
+        Router().command("x", args=(Arg("a"), Arg("a")))
 
 
 def test_values_are_written_back_as_the_core_reads_them() -> None:
@@ -155,22 +157,40 @@ async def test_usage_lines_read_as_before_for_the_plain_commands(chat: Chat) -> 
     assert "/mentor log CHỈ-SỐ N [GHI-CHÚ]" in vi and "[tz MÚI-GIỜ]" in vi
 
 
-def test_a_new_argument_appears_in_help_without_touching_it() -> None:
-    """Declaring one more argument is all it takes: help's usage line has it."""
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_an_error_shows_the_usage_line_help_shows(mentor: Mentor, lang: str) -> None:
+    """Errors about a command write its usage line from the same declaration."""
+    pack = load_library().pack(lang)
+    chat = Chat(mentor, make_actor(user=f"usage-{lang}"))
+    await chat.say(f"/mentor lang {lang}")
+    for line, name in (
+        ("/mentor checkin yearly", "checkin"),
+        ("/mentor goals set technical 2027-Q1 extra", "goals"),
+        ("/mentor log papers", "log"),
+        ("/mentor set level", "set"),
+        ("/mentor schedule yearly", "schedule"),
+    ):
+        out = await chat.say(line)
+        assert f"`{expected_usage(COMMANDS[name], pack)}`" in out, (line, out)
+
+
+async def test_a_new_argument_appears_in_help_and_errors_without_touching_them(
+    mentor: Mentor,
+) -> None:
+    """Declaring one more argument is all it takes: help's usage line and the usage line
+    of an error about the command have it."""
     pack = load_library().pack("en")
     spec = COMMANDS["checkin"]
-    extended = CommandSpec(
-        spec.name,
-        spec.handler,
-        spec.usage_key,
-        spec.aliases,
-        spec.listed,
-        (*spec.grammar, Arg("note", placeholder="arg.note.placeholder")),
-    )
-    commands = {**COMMANDS, "checkin": extended}
-    assert help_feature.usage(extended, pack, commands) == (
-        "/mentor checkin [daily|weekly|monthly] [NOTE]"
-    )
+    extended = replace(spec, args=(*spec.grammar, Arg("note", placeholder="arg.note.placeholder")))
     assert usage_line("/mentor", "checkin", spec.grammar, pack) == (
         "/mentor checkin [daily|weekly|monthly]"
+    )
+    assert help_feature.usage(extended, pack, {**COMMANDS, "checkin": extended}) == (
+        "/mentor checkin [daily|weekly|monthly] [NOTE]"
+    )
+    mentor.router.commands["checkin"] = extended
+    chat = Chat(mentor, make_actor(user="new-arg"))
+    assert "/mentor checkin [daily|weekly|monthly] [NOTE]" in await chat.say("/mentor help")
+    assert "Use: `/mentor checkin [daily|weekly|monthly] [NOTE]`" in await chat.say(
+        "/mentor checkin yearly"
     )

@@ -127,7 +127,7 @@ async def test_unknown_metric_gets_a_did_you_mean(chat: Chat) -> None:
     out = await chat.say("/mentor log zzzz 2")
     assert "`zzzz` is not a metric I track. I know: projects_shipped" in out
     out = await chat.say("/mentor log papers")
-    assert "Use: `/mentor log METRIC N [note]`" in out
+    assert "Use: `/mentor log METRIC N [NOTE]`" in out
     out = await chat.say("/mentor log papers 3%")
     assert "plain count" in out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -103,9 +104,7 @@ async def test_internal_errors_become_a_polite_reply(mentor: Mentor, caplog) -> 
     async def broken(ctx, args):
         raise RuntimeError("boom")
 
-    mentor.router.commands["level"] = mentor.router.commands["level"].__class__(
-        "level", broken, "usage.level"
-    )
+    mentor.router.commands["level"] = replace(mentor.router.commands["level"], handler=broken)
     with caplog.at_level(logging.ERROR):
         replies = await mentor.handle(Command(actor=make_actor(), text="level"))
     assert "Something went wrong on my side" in replies[-1].text

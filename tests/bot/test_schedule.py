@@ -156,7 +156,8 @@ async def test_errors_show_the_valid_form(chat: Chat) -> None:
         "/mentor schedule daily everydya": "Did you mean `everyday`?",
         "/mentor schedule dialy 09:00": (
             "I don't know what `dialy` means here. Did you mean `daily`? "
-            "Use: `/mentor schedule [daily|weekly|monthly|tz|off|on …]`"
+            "Use: `/mentor schedule [on|off] [daily|weekly|monthly]"
+            " [weekdays|everyday|mon|tue|wed|thu|fri|sat|sun] [1-31] [HH:MM] [tz ZONE]`"
         ),
         "/mentor schedule daily 08:00 09:00": (
             "Use: `/mentor schedule daily [weekdays|everyday] [HH:MM]`"

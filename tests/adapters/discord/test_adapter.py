@@ -196,7 +196,7 @@ async def test_a_form_longer_than_a_modal_is_asked_in_pages(services: Services, 
     extra = Router()
     fields = tuple(FormField(f"f{i}", f"Field {i}", required=False) for i in range(7))
 
-    @extra.command("survey", usage="usage.help")
+    @extra.command("survey")
     async def survey(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
         return [Reply(form=Form("survey:done", "Survey", fields, "Send"))]
 

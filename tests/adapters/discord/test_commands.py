@@ -4,6 +4,7 @@ of every command, and nothing else, is what Discord gets, in English and Vietnam
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -80,14 +81,7 @@ async def test_discord_gets_every_declared_argument(lang: str) -> None:
 async def test_a_new_argument_reaches_discord_without_an_adapter_edit() -> None:
     spec = COMMANDS["checkin"]
     language_arg = Arg("language", "choice", choices=keyed(("en", "vi"), "lang"), required=False)
-    extended = CommandSpec(
-        spec.name,
-        spec.handler,
-        spec.usage_key,
-        spec.aliases,
-        spec.listed,
-        (*spec.grammar, language_arg),
-    )
+    extended = replace(spec, args=(*spec.grammar, language_arg))
     subcommands = {
         o["name"]: o for o in (await payload({**COMMANDS, "checkin": extended}))["options"]
     }
@@ -98,7 +92,7 @@ async def test_a_new_argument_reaches_discord_without_an_adapter_edit() -> None:
 
 async def test_a_command_without_a_declaration_gets_one_free_text_option() -> None:
     spec = COMMANDS["stats"]
-    undeclared = CommandSpec(spec.name, spec.handler, spec.usage_key, spec.aliases, spec.listed)
+    undeclared = replace(spec, args=None)
     subcommands = {
         o["name"]: o for o in (await payload({**COMMANDS, "stats": undeclared}))["options"]
     }
