@@ -224,10 +224,11 @@ class Sender:
         self.clients = clients
         self.channels = ChannelSpacing(clients.limits.per_channel)
 
-    async def open_dm(self, link: WorkspaceLink, user: str) -> str:
+    async def open_dm(self, link: WorkspaceLink, *users: str) -> str:
+        """The DM with ``users`` (one: a member's; more: a group DM with the app)."""
         await link.opens.wait()
         async with self.clients.slots:
-            response = await link.client.conversations_open(users=user)
+            response = await link.client.conversations_open(users=",".join(users))
         return str(response["channel"]["id"])
 
     async def post(

@@ -118,11 +118,7 @@ class SlackOutlet:
         """``bot.delivery.GroupConversations``: the group DM of ``users`` and the app
         (``conversations.open``, paced like opening a DM; Slack returns the same one
         for the same people)."""
-        link = await self.clients.link(workspace)
-        await link.opens.wait()
-        async with self.clients.slots:
-            response = await link.client.conversations_open(users=",".join(users))
-        return str(response["channel"]["id"])
+        return await self.sender.open_dm(await self.clients.link(workspace), *users)
 
     async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
         if not replies:
