@@ -122,7 +122,7 @@ async def context(services: Services, inbound: Inbound) -> Ctx:
     alone, so the home page builds one without a ``Mentor``."""
     actor = inbound.actor
     now = services.clock.now()
-    member, created = await services.store.member(
+    member, workspace, created = await services.store.member_and_workspace(
         MemberKey(actor.platform, actor.workspace, actor.user),
         now=now,
         defaults={
@@ -131,8 +131,6 @@ async def context(services: Services, inbound: Inbound) -> Ctx:
             "display_name": actor.display_name,
         },
     )
-    workspace = await services.store.get_workspace(member.workspace_id)
-    assert workspace is not None
     ctx = Ctx(
         services=services,
         actor=actor,

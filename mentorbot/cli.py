@@ -27,7 +27,14 @@ from bot.mentor import Mentor
 from mentorbot.platforms import check_discord, discord_adapter, slack_config
 from mentorbot.settings import ConfigError, Settings, check_database_url, load_settings
 from mentorbot.simulation import parse_duration, run_until
-from mentorbot.startup import OneLineFormatter, Unreachable, database_where, reason, with_retries
+from mentorbot.startup import (
+    OneLineFormatter,
+    Unreachable,
+    database_where,
+    reason,
+    settle_heap,
+    with_retries,
+)
 from storage.db import create_engine, sessionmaker
 from storage.migrate import migrate
 from storage.repo import MemberKey, Store
@@ -87,6 +94,7 @@ async def open_app(
         await migrate(engine)
         library = load_library()
         index_for(library)  # built now, so the first question does not pay for it
+        settle_heap()  # and never walked by a full garbage collection
         store = Store(sessionmaker(engine))
         if settings is not None and settings.mentorbot_llm_url and settings.mentorbot_llm_model:
             import aiohttp

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -410,40 +410,56 @@ def query_terms(question: str) -> list[str]:
 
 
 def expansions(
-    question: str, groups: Sequence[tuple[tuple[Word, ...], ...]]
+    question: str,
+    groups: Sequence[tuple[tuple[Word, ...], ...]],
+    stem: Callable[[tuple[Word, ...]], tuple[str, ...]] | None = None,
 ) -> list[tuple[Word, ...]]:
     """Phrases of every synonym group the question mentions, whole words only, the
     longest mention first: a word already read as part of a longer phrase ("thang tien",
-    promoted) is not read again alone ("thang", monthly)."""
+    promoted) is not read again alone ("thang", monthly).
+
+    With ``stem`` (what the index's tokenizer makes of a phrase), a phrase the index reads
+    as one already searched is left out: "promoted" finds "promotion" and "promote" by
+    itself (the English stemmer makes all three "promot"); searching them as synonyms too
+    would count one word three times and outweigh the rest of the question."""
+    key = stem or (lambda phrase: tuple(w.folded for w in phrase))
     typed = marked_words(question)
-    found: list[tuple[int, int, int]] = []  # (length, start, group)
+    found: list[tuple[int, int, int, int]] = []  # (length, start, group, phrase)
     for g, group in enumerate(groups):
-        for phrase in group:
+        for n, phrase in enumerate(group):
             size = len(phrase)
             for start in range(len(typed) - size + 1):
                 if all(typed[start + i].matches(w) for i, w in enumerate(phrase)):
-                    found.append((size, start, g))
+                    found.append((size, start, g, n))
     taken: set[int] = set()
     chosen: dict[int, set[tuple[str, ...]]] = {}
-    for size, start, g in sorted(found, key=lambda f: (-f[0], f[1])):
+    for size, start, g, n in sorted(found, key=lambda f: (-f[0], f[1])):
         span = set(range(start, start + size))
         if span & taken:
             continue
         taken |= span
-        chosen.setdefault(g, set()).add(tuple(w.folded for w in typed[start : start + size]))
+        chosen.setdefault(g, set()).add(key(groups[g][n]))
     phrases: list[tuple[Word, ...]] = []
-    for g, mentioned in chosen.items():
-        phrases += [p for p in groups[g] if tuple(w.folded for w in p) not in mentioned]
+    for g, searched in chosen.items():
+        for phrase in groups[g]:
+            if key(phrase) not in searched:
+                searched.add(key(phrase))
+                phrases.append(phrase)
     return phrases
 
 
-def _phrase(phrase: Sequence[Word]) -> str:
-    """An FTS5 phrase in the columns its words were typed for: marked when any word
-    carries marks (the others are then written as they are), else folded."""
+def _searched_text(phrase: Sequence[Word]) -> str:
+    """A phrase as it is searched: marked when any word carries marks (the others are
+    then written as they are), else folded."""
     if any(w.marked is not None for w in phrase):
-        text = " ".join(w.marked or w.folded for w in phrase)
-        return f'{MARKED_COLUMNS} : "{text}"'
-    return f'{FOLDED_COLUMNS} : "{" ".join(w.folded for w in phrase)}"'
+        return " ".join(w.marked or w.folded for w in phrase)
+    return " ".join(w.folded for w in phrase)
+
+
+def _phrase(phrase: Sequence[Word]) -> str:
+    """An FTS5 phrase in the columns its words were typed for (``_searched_text``)."""
+    marked = any(w.marked is not None for w in phrase)
+    return f'{MARKED_COLUMNS if marked else FOLDED_COLUMNS} : "{_searched_text(phrase)}"'
 
 
 def match_expression(terms: Sequence[Word], extra: Sequence[Sequence[Word]] = ()) -> str:
@@ -489,7 +505,32 @@ class ContentIndex:
             )
             for p in passages:
                 self._by_id[(lang, p.id)] = p
+        self._stems = self._synonym_stems()
         self._db.commit()
+
+    def _synonym_stems(self) -> dict[tuple[Word, ...], tuple[str, ...]]:
+        """Each synonym phrase as the index's tokenizer reads it (stemmed, in the form it
+        is searched in), by FTS5's own vocabulary of a scratch table."""
+        db = self._db
+        db.execute(
+            "CREATE VIRTUAL TABLE stems USING fts5(phrase, "
+            "tokenize = 'porter unicode61 remove_diacritics 0')"
+        )
+        db.execute("CREATE VIRTUAL TABLE stems_vocab USING fts5vocab(stems, 'instance')")
+        phrases = list(dict.fromkeys(p for group in self._synonyms for p in group))
+        db.executemany(
+            "INSERT INTO stems (rowid, phrase) VALUES (?, ?)",
+            [(n, _searched_text(p)) for n, p in enumerate(phrases)],
+        )
+        tokens: dict[int, list[str]] = {}
+        for rowid, term in db.execute("SELECT doc, term FROM stems_vocab ORDER BY doc, offset"):
+            tokens.setdefault(rowid, []).append(term)
+        marked = {n: any(w.marked for w in p) for n, p in enumerate(phrases)}
+        return {p: (("m" if marked[n] else "f"), *tokens.get(n, ())) for n, p in enumerate(phrases)}
+
+    def stem(self, phrase: tuple[Word, ...]) -> tuple[str, ...]:
+        """A synonym phrase as the index reads it: marked or folded, then its tokens."""
+        return self._stems[phrase]
 
     @property
     def languages(self) -> Iterable[str]:
@@ -508,7 +549,8 @@ class ContentIndex:
         terms = question_words(question)
         if not terms:
             return []
-        expression = match_expression(terms, expansions(question, self._synonyms))
+        extra = expansions(question, self._synonyms, self.stem)
+        expression = match_expression(terms, extra)
         table = _table(lang)
         rows = self._db.execute(
             f"SELECT rowid, bm25({table}, {', '.join('?' * len(WEIGHTS))}) AS score "

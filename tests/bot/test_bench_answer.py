@@ -27,6 +27,8 @@ async def test_the_answer_benchmark_reports_every_figure() -> None:
     assert proc.returncode == 0
     result = json.loads(out)
     assert result["questions"] == 12
-    for name in ("index", "naive scan", "whole answer"):
-        assert set(result[name]) == {"p50_ms", "p95_ms", "max_ms"}
+    for name in ("index", "naive scan", "whole answer", "whole answer CPU"):
+        assert set(result[name]) == {"p50_ms", "p95_ms", "p99_ms", "max_ms"}
     assert result["build_ms"] > 0 and result["naive_over_index_p50"] > 0
+    assert result["statements_per_answer"] >= 1
+    assert set(result["gc"]) == {"collections", "longest_ms", "one_full_collection_ms"}

@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.clock import SimClock
 from bot.content import load_library
@@ -198,6 +198,25 @@ async def test_question_gets_a_passage_the_page_command_and_two_more(chat: Chat)
     out = await chat.click(reply.buttons[0].label)
     assert other.rstrip("…") in (chat.last[-1].title or "")
     assert chat.last[0].buttons == ()
+
+
+async def test_a_question_costs_one_statement_in_one_transaction(chat: Chat, engine) -> None:
+    """Member and workspace in one joined read, the search in memory: each transaction is
+    several hops to the database driver, and on a busy machine each hop waits (this was
+    three transactions, most of an answer's time and all of its tail: bench/answer.py)."""
+    await chat.say("hello")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        out = await chat.say("I feel stuck watching tutorials, what should I do?")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert "`/mentor pitfalls tutorial`" in out
+    assert len(statements) == 1 and "JOIN workspace" in statements[0]
 
 
 async def test_vietnamese_without_diacritics_finds_the_vietnamese_page(chat: Chat) -> None:

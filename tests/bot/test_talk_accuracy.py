@@ -23,9 +23,9 @@ DATA = Path(__file__).parent.parent / "data"
 QUESTION_TOP1_TARGET = 0.80
 QUESTION_TOP3_TARGET = 0.95
 CHECKIN_TARGET = 0.90
-#: Today's figures on the held-out set (80% / 92.5%), kept as floors.
+#: Today's figures on the held-out set (80% / 95%), kept as floors.
 HELD_OUT_TOP1_FLOOR = 0.80
-HELD_OUT_TOP3_FLOOR = 0.925
+HELD_OUT_TOP3_FLOOR = 0.95
 
 
 def load(name: str, key: str) -> list[dict[str, Any]]:

@@ -49,6 +49,17 @@ def test_synonyms_are_read_longest_phrase_first() -> None:
     assert "monthly" in {" ".join(w.folded for w in p) for p in expansions("mỗi tháng", groups)}
 
 
+def test_a_synonym_the_stemmer_already_finds_is_not_searched_again() -> None:
+    index = index_for(load_library())
+    found = {
+        " ".join(w.folded for w in p) for p in expansions("promotion", load_synonyms(), index.stem)
+    }
+    # "promotion", "promoted" and "promote" are one stem: searching it three times would
+    # count one word three times.
+    assert "next level" in found
+    assert not found & {"promoted", "promote", "promotion"}
+
+
 def test_marks_typed_tell_toan_math_from_toan_whole() -> None:
     index = index_for(load_library())
     hits = index.search("vi", "Cần học toán đến mức nào?")
