@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from bot import mentoring, text
+from bot.content import language_of_locale
 from bot.context import Ctx, Services
 from bot.errors import BadInput, MentorbotError, UiKey, Usage
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
@@ -81,7 +82,7 @@ def _clean_actor(actor: Actor) -> Actor:
         user=short(actor.user) or "",
         display_name=short(actor.display_name, 200),
         timezone=short(actor.timezone),
-        language=short(actor.language, 16),
+        language=language_of_locale(actor.language),
     )
 
 
@@ -127,7 +128,7 @@ async def context(services: Services, inbound: Inbound) -> Ctx:
         now=now,
         defaults={
             "timezone": actor.timezone,
-            "language": actor.language if actor.language in ("en", "vi") else None,
+            "language": language_of_locale(actor.language),
             "display_name": actor.display_name,
         },
     )

@@ -8,7 +8,7 @@ Slack and Discord say the same thing and only render it.
 
 from __future__ import annotations
 
-from bot.content import Library
+from bot.content import Library, language_of_locale
 from bot.context import Services
 from bot.errors import PlatformUnreachable
 from bot.reply import Button, Reply
@@ -17,10 +17,11 @@ from storage.repo import MemberKey
 
 async def language_for(services: Services, key: MemberKey, hint: str | None = None) -> str | None:
     """The language to address someone in: the one the member chose; before first
-    contact the platform's hint (a client's locale); else their workspace's. A platform's
-    locale is never preferred to a choice made with ``/mentor lang``."""
+    contact the platform's hint (a client's locale, as the platform spells it); else their
+    workspace's. A platform's locale is never preferred to a choice made with
+    ``/mentor lang``."""
     member, workspace = await services.store.languages(key)
-    return member or hint or workspace
+    return member or language_of_locale(hint) or workspace
 
 
 def form_later(

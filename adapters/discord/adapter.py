@@ -51,6 +51,7 @@ from adapters.discord.render import (
 )
 from adapters.discord.state import PLATFORM, REMOVED, State
 from bot import notices
+from bot.content import language_of_locale
 from bot.context import Services
 from bot.errors import ConfigError
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
@@ -103,13 +104,6 @@ def _tracked(method: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None
             await method(*args, **kwargs)
 
     return run
-
-
-def language_of(locale: discord.Locale | str | None) -> str | None:
-    value = getattr(locale, "value", locale)
-    if not value:
-        return None
-    return "vi" if str(value).lower().startswith("vi") else "en"
 
 
 class DiscordAdapter(Running):
@@ -256,7 +250,7 @@ class DiscordAdapter(Running):
             display_name=user.display_name,
             is_admin=in_guild and interaction.permissions.manage_guild,
             timezone=None,
-            language=language_of(interaction.locale),
+            language=language_of_locale(interaction.locale),
         )
 
     async def _actor_or_explain(
@@ -264,7 +258,7 @@ class DiscordAdapter(Running):
     ) -> Actor | None:
         workspace = await self.workspace_for(interaction.user.id, interaction.guild_id, hint)
         if workspace is None:
-            lang = language_of(interaction.locale)
+            lang = language_of_locale(interaction.locale)
             text = self.services.content.t(lang, "discord.dm_no_server")
             await self.send(interaction, [Reply(text=text)], workspace=None)
             return None
@@ -361,7 +355,7 @@ class DiscordAdapter(Running):
     async def _language(
         self, interaction: discord.Interaction[Any], workspace: str | None
     ) -> str | None:
-        hint = language_of(interaction.locale)
+        hint = language_of_locale(interaction.locale)
         if workspace is None:
             return hint
         key = MemberKey(PLATFORM, workspace, str(interaction.user.id))
@@ -386,7 +380,7 @@ class DiscordAdapter(Running):
             return
         pending.values.update(await self._submitted(interaction))
         if page < pending.pages:
-            lang, content = language_of(interaction.locale), self.services.content
+            lang, content = language_of_locale(interaction.locale), self.services.content
             note = content.t(lang, "discord.form_part_saved", page=page, pages=pending.pages)
             label = content.t(lang, "discord.form_continue", page=page + 1, pages=pending.pages)
             button = Button(label, PAGE_ACTION, f"{key}:{page + 1}", style="primary")
@@ -595,7 +589,7 @@ class DiscordAdapter(Running):
         return key, whole_number(page, 1, 1000) or 1
 
     async def _expired(self, interaction: discord.Interaction[Any]) -> None:
-        gone = notices.form_gone(self.services.content, language_of(interaction.locale))
+        gone = notices.form_gone(self.services.content, language_of_locale(interaction.locale))
         await self._send_messages(interaction, render([gone]).messages)
 
     async def _submitted(self, interaction: discord.Interaction[Any]) -> dict[str, str]:

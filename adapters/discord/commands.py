@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.content import Library, Pack
+from bot.content import Library, Pack, language_of_locale
 from bot.grammar import Arg, command_text
 from bot.router import CommandSpec
 
@@ -111,10 +111,6 @@ def _choices(
     return choices
 
 
-def _language(locale: object) -> str:
-    return "vi" if str(getattr(locale, "value", locale) or "").lower().startswith("vi") else "en"
-
-
 def autocomplete(arg: Arg, content: Library) -> Complete:
     """Discord's autocomplete for an argument: the core's suggestion function, in the
     language of the member's Discord client, with the options already filled in (``set
@@ -125,7 +121,7 @@ def autocomplete(arg: Arg, content: Library) -> Complete:
     async def complete(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        pack = content.pack(_language(getattr(interaction, "locale", None)))
+        pack = content.pack(language_of_locale(getattr(interaction, "locale", None)))
         namespace = getattr(interaction, "namespace", None)
         given = (
             {k: str(v) for k, v in vars(namespace).items() if v is not None} if namespace else {}

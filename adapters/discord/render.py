@@ -36,6 +36,7 @@ from typing import Any
 import discord
 
 from adapters.common import splitting
+from adapters.common.splitting import cut
 from adapters.discord import components
 from adapters.discord.components import Stash
 from bot.markup import convert, to_plain
@@ -105,10 +106,6 @@ def markdown(text: str) -> str:
 def plain(text: str, limit: int) -> str:
     """Text for places without markdown (titles, labels), cut to ``limit``."""
     return cut(to_plain(text).strip(), limit)
-
-
-def cut(text: str, limit: int) -> str:
-    return splitting.cut(text, limit)
 
 
 def _keep_whole(text: str, point: int) -> int:
@@ -192,34 +189,19 @@ class _EmbedBuilder:
                 draft = self._fresh()
             draft.fields.append((shown, chunk, inline))
 
-    def embeds(self) -> list[discord.Embed]:
-        return [d.embed() for d in self.drafts if not d.empty]
-
-
-def _embed_size(embed: discord.Embed) -> int:
-    return (
-        len(embed.title or "")
-        + len(embed.description or "")
-        + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
-    )
-
-
-def _pack_embeds(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
-    """Group embeds into messages of at most 10 embeds and 6000 characters."""
-    groups: list[list[discord.Embed]] = []
-    total = 0
-    for embed in embeds:
-        size = _embed_size(embed)
-        if (
-            not groups
-            or len(groups[-1]) >= EMBEDS_PER_MESSAGE
-            or total + size > (EMBEDS_TOTAL_LIMIT)
-        ):
-            groups.append([])
-            total = 0
-        groups[-1].append(embed)
-        total += size
-    return groups
+    def messages(self) -> list[list[discord.Embed]]:
+        """The embeds grouped into messages of at most 10 embeds and 6000 characters."""
+        groups: list[list[_Draft]] = []
+        for draft in (d for d in self.drafts if not d.empty):
+            last = groups[-1] if groups else []
+            if (
+                not last
+                or len(last) >= EMBEDS_PER_MESSAGE
+                or (sum(d.size for d in last) + draft.size > EMBEDS_TOTAL_LIMIT)
+            ):
+                groups.append(last := [])
+            last.append(draft)
+        return [[d.embed() for d in group] for group in groups]
 
 
 # -- components -----------------------------------------------------------------------------
@@ -414,7 +396,7 @@ def _render_one(reply: Reply, *, workspace: str | None, stash: Stash) -> list[Ou
             builder.text("\n".join(p for p in (heading, text) if p))
             for f in section.fields:
                 builder.add_field(f.label, markdown(f.value))
-        messages = [Outgoing(embeds=group) for group in _pack_embeds(builder.embeds())]
+        messages = [Outgoing(embeds=group) for group in builder.messages()]
     else:
         messages = [Outgoing(content=chunk) for chunk in split_text(markdown(body), CONTENT_LIMIT)]
     rows = _Rows()

@@ -38,12 +38,11 @@ class Profile:
 def profile_of(user: Mapping[str, Any]) -> Profile:
     profile = user.get("profile") or {}
     name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-    locale = str(user.get("locale") or "")
     return Profile(
         display_name=str(name) if name else None,
         is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
         timezone=str(user["tz"]) if user.get("tz") else None,
-        language=locale.split("-")[0].lower() or None,
+        language=str(user.get("locale") or "") or None,  # the core reads the locale
     )
 
 

@@ -31,6 +31,15 @@ LANGUAGES: tuple[str, ...] = ("en", "vi")
 DEFAULT_LANGUAGE = "en"
 
 
+def language_of_locale(locale: object) -> str | None:
+    """The pack for a platform's locale (Slack's ``vi-VN``, Discord's ``Locale.vietnamese``
+    or ``en-US``), None for a language Mentorbot does not speak: then the member's or
+    the workspace's language applies, not a guess."""
+    value = str(getattr(locale, "value", locale) or "").strip().lower().replace("_", "-")
+    language = value.split("-")[0]
+    return language if language in LANGUAGES else None
+
+
 #: The CLDR plural categories a plural template may name; ``other`` is required.
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 

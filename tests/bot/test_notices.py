@@ -3,7 +3,10 @@ both chat adapters only render (bot/notices.py)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot import notices
+from bot.content import language_of_locale
 from bot.context import Services
 from bot.errors import PlatformUnreachable
 from bot.mentor import Mentor
@@ -71,3 +74,27 @@ async def test_the_digest_note_names_the_platforms_reason_in_the_admins_language
     )
     owner = await notices.digest_failed(services, MemberKey("slack", "T9", "U9"), slack_why)
     assert owner.text.startswith("⚠️ The team digest could not be posted: I am not a member")
+
+
+def test_a_platforms_locale_names_a_pack_or_nothing() -> None:
+    class DiscordLocale:  # discord.Locale carries its code in ``value``
+        value = "vi"
+
+    assert [language_of_locale(x) for x in ("vi-VN", "en-US", "EN_gb", DiscordLocale())] == [
+        "vi",
+        "en",
+        "en",
+        "vi",
+    ]
+    assert [language_of_locale(x) for x in ("fr-FR", "", None, "vietnamese")] == [None] * 4
+
+
+async def test_a_locale_is_only_a_first_contact_hint(services: Services, mentor: Mentor) -> None:
+    actor = make_actor("U7", platform="slack")
+    chat = Chat(mentor, dataclasses.replace(actor, language="vi-VN"))
+    await chat.say("/mentor profile")
+    key = MemberKey("slack", "W1", "U7")
+    assert await notices.language_for(services, key, "en-US") == "vi"
+    stranger = MemberKey("slack", "W1", "U8")
+    # Not a language Mentorbot speaks: the workspace's (seeded by its first member).
+    assert await notices.language_for(services, stranger, "fr-FR") == "vi"
