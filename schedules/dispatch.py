@@ -1,13 +1,13 @@
 """Steps 2-4 of a tick: claimed rows are rendered, handed to outlets, and recorded.
 
-Per batch: recipients and workspaces are read; each row is checked
-(member paused or unreachable, workspace disabled, too late, too many attempts),
-rendered through the render cache, and sent by a fixed pool of ``max_in_flight``
-coroutines. Outcomes are not written per batch but by the tick's :class:`Recorder`, at
-least every second and every few hundred sends: at a platform's pace a batch is
-minutes of sends, and a crash re-sends only what was not yet written. Rows are
-``NamedTuple`` values rather than SQLAlchemy rows or ORM objects: at fan-out the
-per-row cost has to stay in single microseconds.
+Per batch: recipients and workspaces are read; each row is checked by the one rule of
+``schedules.eligibility`` (workspace disabled, member paused or unreachable, too late,
+too many attempts), rendered through the render cache, and sent by a fixed pool of
+``max_in_flight`` coroutines. Outcomes are not written per batch but by the tick's
+:class:`Recorder`, at least every second and every few hundred sends: at a platform's
+pace a batch is minutes of sends, and a crash re-sends only what was not yet written.
+Rows are ``NamedTuple`` values rather than SQLAlchemy rows or ORM objects: at fan-out
+the per-row cost has to stay in single microseconds.
 
 Outcomes: sent (message id; a new DM channel is cached on the member); a transient
 platform error or an unexpected exception is retried with backoff until
@@ -33,17 +33,12 @@ from bot.context import Services
 from bot.delivery import Outlet, Presence, Target
 from bot.errors import PlatformUnreachable
 from bot.reply import Reply
-from schedules import collector, policy
+from schedules import collector, eligibility, policy
 from schedules.render import RenderCache, render_key
 from storage import outbox
 from storage.writer import Writer
 
 log = logging.getLogger(__name__)
-
-#: Kind families not sent to a member the platform says is away (time off): check-in
-#: prompts, their snoozes and nudges. Unsent, the period was not asked, so the streak
-#: holds (``bot/timeoff.py``).
-QUIET_WHILE_AWAY = frozenset({"prompt", "snooze", "nudge"})
 
 
 class Job(NamedTuple):
@@ -348,7 +343,7 @@ class Dispatcher:
             for item in ready
             if item[5].platform in self.presence
             and item[6].user
-            and kinds.get(item[0], "").partition(":")[0] in QUIET_WHILE_AWAY
+            and eligibility.quiet_while_away(kinds.get(item[0], ""))
         ]
         if not checked:
             return ready
@@ -366,7 +361,7 @@ class Dispatcher:
 
         found = await asyncio.gather(*(away(item) for item in checked))
         held = {item[0] for item, is_away in zip(checked, found, strict=True) if is_away}
-        out.cancelled.extend((did, "member away (time off)") for did in held)
+        out.cancelled.extend((did, eligibility.MEMBER_AWAY.reason) for did in held)
         return [item for item in ready if item[0] not in held] if held else ready
 
     async def _prepare_fresh(
@@ -378,60 +373,57 @@ class Dispatcher:
         out: Outcomes,
         ready: list[_Sendable],
     ) -> None:
-        """:meth:`_prepare` for one :class:`Fresh`: the plan is checked once (too late,
-        too many attempts), each group of members (paused, unreachable, render inputs)
+        """:meth:`_prepare` for one :class:`Fresh`: the rule (``schedules.eligibility``)
+        taken apart, so that the plan is checked once (too late, too many attempts), each
+        group of members (paused, unreachable, render inputs) once and each workspace
         once, and each row is only addressed."""
-        if now - fresh.due_at > policy.grace_for(fresh.kind):
-            reason = f"claimed {now - fresh.due_at} after due, past its grace window"
-            out.missed.extend((did, reason) for did, _ in fresh.rows)
-            return
-        if self.max_attempts < 1:
-            out.failed.extend((did, "gave up after 0 attempts") for did, _ in fresh.rows)
-            return
+        late = eligibility.timing_refusal(
+            fresh.kind, fresh.due_at, 1, now=now, max_attempts=self.max_attempts
+        )
+        refused_spaces = {wid: eligibility.workspace_refusal(sp) for wid, sp in spaces.items()}
         row_of = {mid: did for did, mid in fresh.rows}
-        cache, outlets, cancelled = self.cache, self.outlets, out.cancelled
+        cache, outlets = self.cache, self.outlets
         for paused, unreachable, inputs, members in groups:
             # [row id, member id, workspace id, external user, dm channel]
             rows = [[row_of.pop(m[0]), *m] for m in members if m[0] in row_of]
             if not rows:
                 continue
-            if unreachable or paused:
-                why = f"member unreachable: {unreachable}" if unreachable else "member paused"
-                cancelled.extend((row[0], why) for row in rows)
+            held = eligibility.held_member(paused, unreachable)
+            sendable = []
+            for row in rows:
+                refused = eligibility.first(
+                    refused_spaces.get(row[2], eligibility.WORKSPACE_GONE), held, late
+                )
+                if refused is None:
+                    sendable.append(row)
+                else:
+                    getattr(out, refused.outcome).append((row[0], refused.reason))
+            if not sendable:
                 continue
-            did, mid, wid, user, dm = rows[0]
+            did, mid, wid, user, dm = sendable[0]
             job = Job(did, wid, mid, None, f"m:{mid}", fresh.kind, fresh.period_key,
                       "claimed", fresh.due_at, 1, "{}")  # fmt: skip
             key = render_key(job, inputs)
             replies = cache.get(key)
             if replies is None:
                 # Any workspace of the group will do: the rendering does not depend on it
-                # (the render cache's contract); rows whose workspace is gone are
-                # cancelled one by one below.
-                space = next((spaces[row[2]] for row in rows if row[2] in spaces), None)
-                if space is None:
-                    cancelled.extend((row[0], "workspace gone") for row in rows)
-                    continue
+                # (the render cache's contract).
                 member = Recipient(mid, wid, user, None, dm, False, None, *inputs)
-                replies = await cache.fill(key, job, member, space)
+                replies = await cache.fill(key, job, member, spaces[wid])
             if isinstance(replies, str):
-                out.failed.extend((row[0], f"render: {replies}"[:300]) for row in rows)
+                out.failed.extend((row[0], f"render: {replies}"[:300]) for row in sendable)
                 continue
             if not replies:
-                cancelled.extend((row[0], "nothing to send") for row in rows)
+                out.cancelled.extend((row[0], "nothing to send") for row in sendable)
                 continue
             language = inputs[0]
-            for did, mid, wid, user, dm in rows:
-                space = spaces.get(wid)
-                if space is None:
-                    cancelled.append((did, "workspace gone"))
-                elif space.disabled_reason:
-                    cancelled.append((did, f"workspace disabled: {space.disabled_reason}"))
-                else:
-                    target = Target(space.platform, space.external_id, user, None, dm)
-                    outlet = outlets[space.platform]
-                    ready.append((did, 1, mid, dm, language, space, target, replies, outlet))
-        cancelled.extend((did, "member gone") for did in row_of.values())
+            for did, mid, wid, user, dm in sendable:
+                space = spaces[wid]
+                target = Target(space.platform, space.external_id, user, None, dm)
+                outlet = outlets[space.platform]
+                ready.append((did, 1, mid, dm, language, space, target, replies, outlet))
+        # Rows whose member was deleted after the fan-out made them.
+        out.cancelled.extend((did, eligibility.MEMBER_GONE.reason) for did in row_of.values())
 
     async def _prepare(
         self,
@@ -448,13 +440,21 @@ class Dispatcher:
         cache = self.cache
         for job in jobs:
             space = spaces.get(job.workspace_id)
-            refusal = self._refusal(job, members, space, now)
-            if refusal is not None:
-                outcome, reason = refusal
-                getattr(out, outcome).append((job.id, reason))
-                continue
-            assert space is not None  # _refusal cancels rows without a workspace
             member = members.get(job.member_id) if job.member_id is not None else None
+            refused = eligibility.refusal(
+                kind=job.kind,
+                due_at=job.due_at,
+                attempts=job.attempts,
+                now=now,
+                max_attempts=self.max_attempts,
+                space=space,
+                to_member=job.member_id is not None,
+                member=member,
+            )
+            if refused is not None:
+                getattr(out, refused.outcome).append((job.id, refused.reason))
+                continue
+            assert space is not None  # the rule refuses rows without a workspace
             if member is not None:
                 key = render_key(job, inputs[member.id])
             else:
@@ -489,32 +489,6 @@ class Dispatcher:
                 )
             )
         return ready
-
-    def _refusal(
-        self,
-        job: Job,
-        members: Mapping[int, Recipient],
-        space: Space | None,
-        now: datetime,
-    ) -> tuple[str, str] | None:
-        """Why a claimed row must not be sent now, as (outcome, reason); None to send."""
-        if space is None:
-            return "cancelled", "workspace gone"
-        if space.disabled_reason:
-            return "cancelled", f"workspace disabled: {space.disabled_reason}"
-        if job.member_id is not None:
-            member = members.get(job.member_id)
-            if member is None:
-                return "cancelled", "member gone"
-            if member.unreachable:
-                return "cancelled", f"member unreachable: {member.unreachable}"
-            if member.paused:
-                return "cancelled", "member paused"
-        if now - job.due_at > policy.grace_for(job.kind):
-            return "missed", f"claimed {now - job.due_at} after due, past its grace window"
-        if job.attempts > self.max_attempts:
-            return "failed", f"gave up after {job.attempts - 1} attempts"
-        return None
 
     async def _send_all(self, ready: Sequence[_Sendable]) -> None:
         """Send with at most ``max_in_flight`` deliveries waiting on platforms: a fixed
