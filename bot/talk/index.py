@@ -52,6 +52,12 @@ COLUMNS = ("heading_m", "heading_f", "context_m", "context_f", "body_m", "body_f
 WEIGHTS = (5.0, 5.0, 2.0, 2.0, 1.0, 1.0)
 MARKED_COLUMNS = "{heading_m context_m body_m}"
 FOLDED_COLUMNS = "{heading_f context_f body_f}"
+#: A question that names a page (a word of its keys: "senior", "mlops", "tutorial")
+#: multiplies that page's BM25 score by 1 + this, per word. BM25 gives a level's name
+#: little weight because every level page and many others mention it; naming the page
+#: is stronger evidence than that. 0.25 and 0.5 gave the same held-out figures, 1 and
+#: 2 lower ones (docs/conversation.md).
+NAMED_BOOST = 0.5
 #: Rows read from FTS5 before keeping the best passage per page.
 CANDIDATE_ROWS = 60
 _IDENTIFIER = re.compile(r"[a-z_]+")
@@ -506,6 +512,9 @@ class ContentIndex:
             for p in passages:
                 self._by_id[(lang, p.id)] = p
         self._stems = self._synonym_stems()
+        self._page_names = {
+            p.page: page_names(p.page) for passages in self._passages.values() for p in passages
+        }
         self._db.commit()
 
     def _synonym_stems(self) -> dict[tuple[Word, ...], tuple[str, ...]]:
@@ -558,18 +567,35 @@ class ContentIndex:
             (*WEIGHTS, expression, CANDIDATE_ROWS),
         )
         passages = self._passages[lang]
+        named = {t.folded for t in terms}
+        names = self._page_names
+        ranked = sorted(
+            (
+                (-score * (1 + NAMED_BOOST * len(named & names[passages[rowid].page])), rowid)
+                for rowid, score in rows
+            ),
+            reverse=True,
+        )
         hits: list[Hit] = []
         seen: set[str] = set()
-        for rowid, score in rows:
+        for score, rowid in ranked:
             passage = passages[rowid]
             kin = _kin(passage.id)
             if passage.page in seen or kin in seen:
                 continue
             seen.update((passage.page, kin))
-            hits.append(Hit(passage, -score))
+            hits.append(Hit(passage, score))
             if len(hits) >= limit:
                 break
         return hits
+
+
+def page_names(page: str) -> frozenset[str]:
+    """The words of a page's keys (``levels:levels.senior.focus`` -> levels, senior,
+    focus): the names the packs give their pages, and the words members use for them
+    (``/mentor level senior``)."""
+    _file, _, path = page.partition(":")
+    return frozenset(w for key in _LIST_INDEX.sub("", path).split(".") for w in key.split("_") if w)
 
 
 def _kin(passage_id: str) -> str:

@@ -23,8 +23,8 @@ DATA = Path(__file__).parent.parent / "data"
 QUESTION_TOP1_TARGET = 0.80
 QUESTION_TOP3_TARGET = 0.95
 CHECKIN_TARGET = 0.90
-#: Today's figures on the held-out set (80% / 95%), kept as floors.
-HELD_OUT_TOP1_FLOOR = 0.80
+#: Today's figures on the held-out set (82.5% / 95%), kept as floors.
+HELD_OUT_TOP1_FLOOR = 0.825
 HELD_OUT_TOP3_FLOOR = 0.95
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.content import load_library
 from bot.talk.fold import Word, fold, mark_tones, marked_words
-from bot.talk.index import expansions, index_for, load_synonyms, question_words
+from bot.talk.index import expansions, index_for, load_synonyms, page_names, question_words
 
 
 def test_marked_form_keeps_vowel_marks_and_writes_the_tone_after_the_word() -> None:
@@ -85,3 +85,12 @@ def test_a_level_named_in_the_question_outranks_a_page_that_only_mentions_it() -
     for lang, question in (("en", "What does a senior engineer own?"), ("vi", "senior la gi")):
         best = index.search(lang, question)[0].passage
         assert "LVL-SENIOR" in best.covers, best.id
+
+
+def test_a_page_is_named_by_the_words_of_its_keys() -> None:
+    assert page_names("levels:levels.senior.focus") == {"levels", "senior", "focus"}
+    assert page_names("tracks:tracks.mlops.roadmap") == {"tracks", "mlops", "roadmap"}
+    assert page_names("tracks:aie_vs_mle") == {"aie", "vs", "mle"}
+    index = index_for(load_library())
+    # "senior" is on many pages; naming it puts the senior page above the others.
+    assert "LVL-SENIOR" in index.search("vi", "làm sao lên senior")[0].passage.covers
