@@ -86,11 +86,21 @@ def _without_exc(record: logging.LogRecord) -> logging.LogRecord:
     return copy
 
 
+_settled = False
+
+
 def settle_heap() -> None:
     """Collect once, then move everything built so far out of the garbage collector's
     reach (``gc.freeze``): the content packs, their search index and the imported
     modules live as long as the process, yet every full collection walked them all,
-    stalling the event loop for 20-200 ms (about 80,000 objects; ``bench/answer.py``
-    measures the pause). Objects made later are collected as before."""
+    stalling the event loop for 350-460 ms on a busy machine (about 80,000 objects;
+    ``bench/answer.py`` measures the pause). Objects made later are collected as before.
+
+    Once per process: a process that opens its services again (the tests do, many
+    times) would otherwise freeze each round's objects for good."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
     gc.collect()
     gc.freeze()

@@ -204,3 +204,19 @@ async def test_processes_started_at_once_on_a_fresh_database_all_migrate(
         assert code == 0, err
         assert "Traceback" not in err
         assert "database is up to date" in out
+
+
+def test_the_start_up_heap_is_frozen_once_per_process() -> None:
+    """What the process built at start-up (content, index, modules) is out of the
+    collector's reach; a second opening in the same process freezes nothing more."""
+    import gc
+
+    from mentorbot.startup import settle_heap
+
+    settle_heap()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    later = [[n] for n in range(1000)]
+    settle_heap()
+    assert gc.get_freeze_count() == frozen
+    assert later
