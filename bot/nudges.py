@@ -25,6 +25,8 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bot.periods import period_start, week_key
+
 if TYPE_CHECKING:
     from bot.content import Pack
 
@@ -68,22 +70,6 @@ SOFT_METRICS = frozenset({"presentations", "design_docs", "people_mentored", "bl
 
 
 # --- The history ---------------------------------------------------------------------
-
-
-def period_start(cadence: str, period_key: str) -> date:
-    """The first local day of a check-in period (2027-03-05, 2027-W09, 2027-03)."""
-    if cadence == "weekly":
-        year, week = period_key.split("-W")
-        return date.fromisocalendar(int(year), int(week), 1)
-    if cadence == "monthly":
-        year, month = period_key.split("-")
-        return date(int(year), int(month), 1)
-    return date.fromisoformat(period_key)
-
-
-def week_key(day: date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
 
 
 @dataclass(frozen=True, slots=True)

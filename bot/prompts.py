@@ -15,13 +15,12 @@ prompt was for, and nothing about the prompt has to be remembered in memory.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot import text
 from bot.content import Library, Pack
+from bot.periods import period_start
 from bot.reply import Button, Choice, Option, Reply, Section
 
 if TYPE_CHECKING:
@@ -43,55 +42,10 @@ DETAILS_ACTION = "checkin:details"
 #: so this bound only matters for a process that runs for years.
 MAX_CACHED_PROMPTS = 4096
 
-_PERIOD = {
-    "daily": re.compile(r"\d{4}-\d{2}-\d{2}"),
-    "weekly": re.compile(r"\d{4}-W\d{2}"),
-    "monthly": re.compile(r"\d{4}-\d{2}"),
-}
-
 
 class UnknownDeliveryKind(ValueError):
     """The outbox holds a kind this renderer does not know: a bug or a newer writer,
     never something to show a member."""
-
-
-def period_start(cadence: str, key: str) -> date:
-    """The first local day of a period; raises ValueError for a malformed key.
-
-    Strict, because period keys also arrive inside button values that a client could
-    forge: only a well-formed, real period may reach the database.
-    """
-    pattern = _PERIOD.get(cadence)
-    if pattern is None or not pattern.fullmatch(key):
-        raise ValueError(f"not a {cadence} period: {key!r}")
-    if cadence == "daily":
-        return date.fromisoformat(key)
-    if cadence == "weekly":
-        year, week = key.split("-W")
-        return date.fromisocalendar(int(year), int(week), 1)
-    year, month = key.split("-")
-    return date(int(year), int(month), 1)
-
-
-def period_end(cadence: str, key: str) -> date:
-    """The last local day of a period."""
-    start = period_start(cadence, key)
-    if cadence == "daily":
-        return start
-    if cadence == "weekly":
-        return start + timedelta(days=6)
-    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return following - timedelta(days=1)
-
-
-def period_of(cadence: str, day: date) -> str:
-    """The key of the period a local day belongs to (the same keys the scheduler uses)."""
-    if cadence == "daily":
-        return day.isoformat()
-    if cadence == "weekly":
-        iso = day.isocalendar()
-        return f"{iso.year}-W{iso.week:02d}"
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def period_label(pack: Pack, cadence: str, key: str) -> str:

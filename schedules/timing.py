@@ -44,12 +44,14 @@ implements the gap/overlap rules above with zoneinfo.  Short months are handled 
 import re
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
+
+from bot.periods import period_of
 
 __all__ = [
     "Cadence",
@@ -208,16 +210,6 @@ def _next_wall(triggers: tuple[CronTrigger, ...], start: datetime) -> datetime:
     return min(found).replace(tzinfo=None, fold=0)
 
 
-def _period_of_date(cadence: Cadence, day: date) -> str:
-    """Shared by :func:`period_key` and the gap rule so both agree on what a period is."""
-    if cadence == "daily":
-        return day.isoformat()
-    if cadence == "weekly":
-        iso = day.isocalendar()
-        return f"{iso.year}-W{iso.week:02d}"
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def _first_instant_after_gap(wall: datetime, zone: ZoneInfo) -> datetime:
     """The transition instant that ends the gap ``wall`` falls into.
 
@@ -249,7 +241,7 @@ def _resolve(wall: datetime, zone: ZoneInfo, cadence: Cadence) -> datetime | Non
         return instant
     instant = _first_instant_after_gap(wall, zone)
     local_day = instant.astimezone(zone).date()
-    if _period_of_date(cadence, local_day) != _period_of_date(cadence, wall.date()):
+    if period_of(cadence, local_day) != period_of(cadence, wall.date()):
         return None
     return instant
 
@@ -299,7 +291,7 @@ def period_key(spec: RoutineSpec, due: datetime) -> str:
     member's Monday 08:00 routine is still "Monday" although it is Sunday in UTC.
     """
     local_day = _as_utc(due, "due").astimezone(_zone(spec.tz)).date()
-    return _period_of_date(spec.cadence, local_day)
+    return period_of(spec.cadence, local_day)
 
 
 def current_period(spec: RoutineSpec, now: datetime) -> str:

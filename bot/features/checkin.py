@@ -39,6 +39,7 @@ from bot.errors import BadInput, Usage
 from bot.features.common import CADENCE_ALIASES, CADENCE_CHOICES, resolve
 from bot.features.schedule import when_text
 from bot.grammar import Arg
+from bot.periods import period_end, period_of, period_start, week_key
 from bot.prompts import (
     ACTIVITIES,
     ANSWER_ACTION,
@@ -47,10 +48,7 @@ from bot.prompts import (
     LATER_ACTION,
     SNOOZES,
     answer_value,
-    period_end,
     period_label,
-    period_of,
-    period_start,
     prompt_cache,
 )
 from bot.reply import Button, Field, Form, FormField, Option, Reply, Section
@@ -291,8 +289,7 @@ def streak(
 
 
 def _week(day_key: str) -> str:
-    iso = date.fromisoformat(day_key).isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
+    return week_key(date.fromisoformat(day_key))
 
 
 def streaks(answered: set[str], asked: set[str], current: str) -> tuple[int, int]:

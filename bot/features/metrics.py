@@ -33,7 +33,7 @@ from bot.context import Ctx
 from bot.errors import BadInput, Usage
 from bot.grammar import Arg, Labels, best_matches
 from bot.mentoring import local_date, quarter_of, shift_quarter
-from bot.nudges import period_start
+from bot.nudges import period_start, week_key
 from bot.prompts import WEEKDAYS
 from bot.reply import Reply, Section
 from bot.router import Router
@@ -314,9 +314,8 @@ def derive(checkins: Iterable[CheckIn]) -> list[db.Derived]:
         for row in rows:
             if activity in (row.activities or []) and row.cadence == "daily":
                 day = period_start("daily", row.period_key)
-                iso = day.isocalendar()
                 days.add(row.period_key)
-                weeks.add(f"{iso.year}-W{iso.week:02d}")
+                weeks.add(week_key(day))
                 months.add(row.period_key[:7])
         for row in rows:
             if activity not in (row.activities or []):
