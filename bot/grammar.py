@@ -119,9 +119,10 @@ class Arg:
 
     ``word`` is written before the value (``until`` in ``pause until 2027-01-05``); a
     ``flag`` writes only its word. ``choices`` is a closed list, ``suggest`` a core
-    function offering values while the member types (the value stays free). The
-    description shown to members is the ui key ``arg.<name>`` (or ``about``), the
-    placeholder in usage lines ``arg.<name>.placeholder`` (or ``placeholder``).
+    function offering values while the member types (the value stays free). What
+    members read is in the packs: the name a platform shows (``arg.<name>.name``), the
+    description (``arg.<name>``, or ``about``) and the placeholder in usage lines
+    (``arg.<name>.placeholder``, or ``placeholder``).
     """
 
     name: str
@@ -140,6 +141,10 @@ class Arg:
             raise ValueError(f"{self.name}: a choice argument, and only one, has choices")
         if self.kind == "flag" and not self.word:
             raise ValueError(f"{self.name}: a flag needs the word it writes")
+
+    @property
+    def name_key(self) -> str:
+        return f"arg.{self.name}.name"
 
     @property
     def about_key(self) -> str:

@@ -37,6 +37,7 @@ GROUP_NAME = "mentor"
 MAX_SUBCOMMANDS = 25
 MAX_CHOICES = 25
 DESCRIPTION_LIMIT = 100
+NAME_LIMIT = 32
 CHOICE_NAME_LIMIT = 100
 #: Discord's locale for the packs other than English (``bot/content/<lang>``).
 LOCALES: Mapping[str, discord.Locale] = {"vi": discord.Locale.vietnamese}
@@ -176,10 +177,12 @@ def subcommand(
         )
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     callback.__qualname__ = callback.__name__ = f"mentor_{name}"
-    descriptions = {
-        arg.name: _text(packs, arg.about_key, arg.name, DESCRIPTION_LIMIT) for arg in args
-    }
-    if descriptions:
+    if args:
+        names_shown = {arg.name: _text(packs, arg.name_key, arg.name, NAME_LIMIT) for arg in args}
+        app_commands.rename(**names_shown)(callback)
+        descriptions = {
+            arg.name: _text(packs, arg.about_key, arg.name, DESCRIPTION_LIMIT) for arg in args
+        }
         app_commands.describe(**descriptions)(callback)
     choices = {
         arg.name: found

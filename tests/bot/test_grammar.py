@@ -3,6 +3,7 @@ registration, and ``/mentor help`` shows exactly them, in English and Vietnamese
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -73,6 +74,24 @@ def test_every_argument_reads_from_the_packs(lang: str) -> None:
             assert all(0 < len(label) <= 100 for _, label in labels), where
             if len(values) > INLINE_CHOICES:
                 assert pack.t(arg.placeholder_key), where
+
+
+#: Discord's rule for option names (letters of any script, digits, - and _; lowercase).
+OPTION_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_argument_is_named_in_the_packs(lang: str) -> None:
+    """The names a platform shows are valid option names, distinct within a command;
+    the English one is the name Discord sends back, so it is the declared one."""
+    pack = load_library().pack(lang)
+    for spec in COMMANDS.values():
+        names = [pack.t(arg.name_key) for arg in spec.grammar]
+        assert len(names) == len(set(names)), f"{lang}: {spec.name} {names}"
+        for arg, name in zip(spec.grammar, names, strict=True):
+            assert OPTION_NAME.match(name) and name == name.lower(), f"{lang}: {name!r}"
+            if lang == "en":
+                assert name == arg.name
 
 
 def test_choices_come_from_the_packs_and_the_core() -> None:

@@ -65,6 +65,7 @@ async def test_discord_gets_every_declared_argument(lang: str) -> None:
         for option, arg in zip(options, spec.grammar, strict=True):
             where = f"{lang}: {name} {arg.name}"
             assert option["type"] == TYPES[arg.kind], where
+            assert localized(option, "name", lang) == pack.t(arg.name_key), where
             assert bool(option.get("required")) == arg.required, where
             assert localized(option, "description", lang) == pack.t(arg.about_key), where
             assert bool(option.get("autocomplete")) == (arg.suggest is not None), where
