@@ -14,6 +14,7 @@ import asyncio
 import graphlib
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -53,6 +54,14 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
+# Test files (``tmp_path``, so the SQLite databases, including those of the processes
+# the tests start) live in memory where the machine has a tmpfs: SQLite waits for the
+# disk at every commit (~6 ms each on a busy disk), which no test needs, since none of
+# them outlives a power cut. Set before pytest picks its temporary root (on first use);
+# an explicit TMPDIR or --basetemp wins.
+if "TMPDIR" not in os.environ and os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    tempfile.tempdir = "/dev/shm"
+
 
 async def _postgres_reachable(url: str) -> str | None:
     import asyncpg
@@ -71,8 +80,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def _schema_url(schema: str) -> str:
+    """The URL of a test's schema. Its commits are not waited onto the disk
+    (``synchronous_commit=off``: ~0.4 ms a commit instead of ~9 ms on a busy disk);
+    other sessions still see them at once, and only a crash of the server itself could
+    lose the last ones, which no test does. As libpq options in the URL, the setting
+    reaches the processes the tests start, too."""
     sep = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
 
 
 async def _migrate_url(url: str) -> None:
@@ -237,10 +251,8 @@ async def database_url(
 
 
 def engine_for(url: str):
-    """An engine for a test URL; the search_path travels as a server setting for asyncpg."""
-    if "options=-csearch_path" in url:
-        base, _, options = url.partition("?options=-csearch_path%3D")
-        return create_engine(base, connect_args={"server_settings": {"search_path": options}})
+    """An engine for a test URL (its libpq ``options`` become asyncpg server settings,
+    as for any ``DATABASE_URL``)."""
     return create_engine(url)
 
 

@@ -53,10 +53,8 @@ from storage.repo import Store
 
 
 def engine_for(url: str) -> Any:
-    """As ``tests.conftest.engine_for``; repeated so this process does not import pytest."""
-    if "options=-csearch_path" in url:
-        base, _, schema = url.partition("?options=-csearch_path%3D")
-        return create_engine(base, connect_args={"server_settings": {"search_path": schema}})
+    """As ``tests.conftest.engine_for``: the URL's libpq options (search_path, and
+    synchronous_commit) become server settings."""
     return create_engine(url)
 
 
