@@ -180,9 +180,11 @@ def _by_city() -> dict[str, str]:
 
 @cache
 def zone_names() -> tuple[str, ...]:
-    """Every real IANA zone, sorted: what a time-zone argument suggests. Reads the zone
-    database on its first call, so a platform warms it off its event loop."""
-    return tuple(sorted(z for z in available_timezones() if is_valid_timezone(z)))
+    """Every zone ``resolve`` accepts by name, sorted: what a time-zone argument suggests
+    (legacy links such as ``Japan`` or abbreviations such as ``EST`` are refused, so they
+    are not offered). Reads the zone database on its first call, so a platform warms it
+    off its event loop."""
+    return tuple(sorted({*_real_zones().values(), "UTC"}))
 
 
 def suggest(pack: Pack, typed: str, given: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -242,6 +242,29 @@ def resolve_cadence(word: str, usage: Usage | UiKey) -> str:
     return found
 
 
+def split_zone(args: Sequence[str]) -> tuple[list[str], str | None]:
+    """The words before a ``tz`` word and the zone after it (``None`` without one): the
+    zone is the last argument Discord writes back (``weekly fri 16:00 tz Asia/Tokyo``)
+    and may have spaces of its own (``tz Hồ Chí Minh``)."""
+    for i, word in enumerate(args):
+        if word.lower() in TZ_WORDS:
+            return list(args[:i]), " ".join(args[i + 1 :])
+    return list(args), None
+
+
+def implied_cadence(word: str) -> str | None:
+    """The routine a day word belongs to when no cadence was given: ``weekdays`` and
+    ``everyday`` the daily one, a weekday the weekly one. Anything else names none."""
+    lower = word.lower()
+    if lower in CADENCE_ALIASES:
+        return None
+    if lower in DAILY_WORDS:
+        return "daily"
+    if lower.strip(".,") in WEEKDAY_ALIASES:
+        return "weekly"
+    return None
+
+
 # -- commands -----------------------------------------------------------------------------
 
 
@@ -264,22 +287,37 @@ DAY_CHOICES = words(("weekdays", "choice.weekdays"), ("everyday", "choice.everyd
     ),
 )
 async def schedule_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+    args, zone = split_zone(args)
+    if zone == "":
+        raise BadInput("error.usage", usage_line=ctx.t("usage.schedule_tz"))
+    if zone is not None and not args:
+        return await change_timezone(ctx, zone)  # "Hồ Chí Minh", "New York"
     if not args:
         return [await schedule_reply(ctx)]
     first, rest = args[0].lower(), list(args[1:])
-    if first in TZ_WORDS:
-        if not rest:
-            raise BadInput("error.usage", usage_line=ctx.t("usage.schedule_tz"))
-        return await change_timezone(ctx, " ".join(rest))  # "Hồ Chí Minh", "New York"
-    if first in SWITCH_WORDS:
+    if first in SWITCH_WORDS and len(rest) > 1:
+        # What Discord writes back, options in their declared order: ``on weekly fri``
+        # reads as ``weekly fri on``.
+        first, rest = rest[0].lower(), [*rest[1:], first]
+    elif first in SWITCH_WORDS:
         if len(rest) != 1:
             raise BadInput("error.usage", usage_line=ctx.t("usage.schedule_switch"))
         cadence = resolve_cadence(rest[0], UiKey("usage.schedule_switch"))
+        if zone is not None:
+            await change_timezone(ctx, zone)
         return await switch(ctx, cadence, on=SWITCH_WORDS[first])
+    implied = implied_cadence(first)
+    if implied is not None:
+        # ``schedule fri 16:00``, ``schedule weekdays``: the day says which routine.
+        first, rest = implied, [first, *rest]
     cadence = resolve_cadence(first, Usage("schedule"))
     if not rest:
-        return [await schedule_reply(ctx)]
+        return await change_timezone(ctx, zone) if zone else [await schedule_reply(ctx)]
     changes = parse_changes(cadence, rest)
+    if zone is not None:
+        # A zone with other changes (``weekly fri 16:00 tz Asia/Tokyo``): once every word
+        # was read, and before the routine changes, so its time is read in the new zone.
+        await change_timezone(ctx, zone)
     if set(changes) == {"enabled"}:
         return await switch(ctx, cadence, on=changes["enabled"])
     await routines_of(ctx.store, ctx.member, now=ctx.now)

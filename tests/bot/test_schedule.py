@@ -181,6 +181,34 @@ async def test_errors_show_the_valid_form(chat: Chat) -> None:
     assert before == after, "a rejected command changed nothing"
 
 
+async def test_options_in_the_order_discord_writes_them(chat: Chat) -> None:
+    """Discord writes a sub-command's options back in their declared order (switch,
+    cadence, days, day, time, tz ZONE), whichever of them the member filled in."""
+    await chat.say("/mentor schedule off weekly")
+    out = await chat.say("/mentor schedule on weekly thu 17:00")
+    assert "now comes every Thursday at 17:00" in out
+    weekly = (await routines(chat))["weekly"]
+    assert (weekly.enabled, weekly.weekday, weekly.hour) == (True, 3, 17)
+    out = await chat.say("/mentor schedule fri 17:30")  # a weekday names the routine
+    assert "weekly check-in now comes every Friday at 17:30" in out
+    out = await chat.say("/mentor schedule everyday")
+    assert "daily check-in now comes every day at 09:00" in out
+    out = await chat.say("/mentor schedule monthly 15 09:00 tz Asia/Tokyo")
+    assert "Time zone: Asia/Tokyo" in out
+    monthly = (await routines(chat))["monthly"]
+    assert monthly.next_due_at is not None  # 09:00 in Tokyo is 00:00 UTC
+    assert monthly.next_due_at.isoformat() == "2027-03-15T00:00:00+00:00"
+    out = await chat.say("/mentor schedule off daily tz Europe/Berlin")
+    assert "Time zone: Europe/Berlin" in out and "Your daily check-in is off" in out
+    before = {c: (r.hour, r.enabled) for c, r in (await routines(chat)).items()}
+    out = await chat.say("/mentor schedule weekly 08:00 tz Mars/Olympus_Mons")
+    assert "is not a time zone I know" in out
+    assert "Time zone: Europe/Berlin" in await chat.say("/mentor schedule")
+    after = {c: (r.hour, r.enabled) for c, r in (await routines(chat)).items()}
+    assert before == after, "a refused zone changed no routine"
+    assert "Use: `/mentor schedule tz ZONE`" in await chat.say("/mentor schedule daily tz")
+
+
 async def test_timezone_names_are_case_insensitive(chat: Chat) -> None:
     out = await chat.say("/mentor schedule tz asia/ho_chi_minh")
     assert "Time zone: Asia/Ho_Chi_Minh" in out
