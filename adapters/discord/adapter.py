@@ -413,13 +413,11 @@ class DiscordAdapter(Running):
         me = self.client.user
         if in_server and (me is None or me not in message.mentions):
             return
-        if in_server:
-            assert message.guild is not None
-            workspace: str | None = str(message.guild.id)
-        else:
-            workspace = await self.services.store.first_workspace_of(
-                PLATFORM, str(message.author.id)
-            )
+        workspace = (
+            str(message.guild.id)
+            if message.guild is not None
+            else await self.services.store.first_workspace_of(PLATFORM, str(message.author.id))
+        )
         if workspace is None:
             text = self.services.content.t(None, "discord.dm_no_server")
             await message.channel.send(text)
