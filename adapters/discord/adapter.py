@@ -193,24 +193,25 @@ class DiscordAdapter(Running):
         await asyncio.shield(self._connection)  # cancelling the wait leaves it connected
 
     async def close(self, *, grace: float = 5.0) -> None:
-        """Disconnect, then let answers and handlers in flight finish (up to ``grace``
-        seconds) so none is cut off with its database session open."""
+        """Let answers and handlers in flight finish (up to ``grace`` seconds), then
+        disconnect: closing the client closes its HTTP session, so an answer still
+        being sent would be cut off, and a handler its database session with it."""
         # discord.py waits a moment for servers before READY; closing in that moment
         # leaves the waiting task to dispatch on a loop it has already dropped (an
         # AttributeError traceback at exit). Stop it first.
         ready = getattr(getattr(self.client, "_connection", None), "_ready_task", None)
         if ready is not None:
             ready.cancel()
+        try:
+            await self.in_flight.wait_idle(grace)
+        except TimeoutError:
+            log.warning("%d Discord handlers still running at shutdown", len(self.in_flight))
         await self.client.close()
         if self._connection is not None:
             await asyncio.wait({self._connection}, timeout=grace)
             if self._connection.done() and not self._connection.cancelled():
                 if (error := self._connection.exception()) is not None:
                     log.error("the Discord connection ended with %r", error)
-        try:
-            await self.in_flight.wait_idle(grace)
-        except TimeoutError:
-            log.warning("%d Discord handlers still running at shutdown", len(self.in_flight))
         if self._restore is not None:
             self._restore()
             self._restore = None

@@ -7,6 +7,7 @@ in a DM, fill a modal; and asserts what Discord received.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +73,38 @@ async def test_a_slow_answer_is_deferred_then_followed_up(services: Services, fa
         )
     assert deferred.accepted and deferred.type == 5 and deferred.elapsed < 0.3
     assert answer.flags & FLAG_EPHEMERAL
+
+
+async def test_close_lets_an_answer_in_flight_reach_discord(
+    services: Services, fake: FakeDiscord, caplog: Any
+):
+    """Shutdown waits for the handlers still answering before it closes the HTTP session:
+    closed first, a deferred answer's follow-up failed with "Session is closed"."""
+    gate = asyncio.Event()
+
+    class GatedMentor(Mentor):
+        async def handle(self, inbound: Any) -> list[Reply]:
+            await gate.wait()
+            return await super().handle(inbound)
+
+    fake.interaction_deadline_s = 0.3
+    guild = fake.add_guild()
+    adapter = make_adapter(services, fake, mentor=GatedMentor(services), defer_after=0.1)
+    await adapter.start()
+    try:
+        await adapter.wait_until_ready(5)
+        payload, deferred = await command(fake, "profile", guild_id=guild.id)
+        assert deferred.type == 5  # the member sees "thinking…"; the core is still at work
+        closing = asyncio.create_task(adapter.close())
+        await asyncio.sleep(0)  # close has begun
+        gate.set()
+        await closing
+    finally:
+        await adapter.close()
+    await fake.wait_for_message(  # the answer reached Discord
+        lambda m: m.interaction_id == int(payload["id"]) and bool(m.embeds or m.content)
+    )
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_commands_are_synced_once_and_skipped_when_unchanged(
