@@ -41,6 +41,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -121,6 +122,7 @@ class Scheduler:
         cache_renders: bool = True,
         owner: str | None = None,
         host: str | None = None,
+        writers: int = 2,
     ) -> None:
         self.services = services
         self.outlets: dict[str, Outlet] = dict(outlets or {})
@@ -130,6 +132,9 @@ class Scheduler:
         self.max_in_flight = max_in_flight
         self.max_attempts = max_attempts
         self.cache_renders = cache_renders
+        #: Write transactions a fan-out runs at once on PostgreSQL (each on its own
+        #: page of routines; see ``_fan_out``). SQLite has one writer.
+        self.writers = writers
         #: Names this worker on the rows it claims (unique per instance) and says where
         #: it runs, so a restart on the same host can take back what it held.
         self.identity = Identity.of_this_process(owner, host)
@@ -357,8 +362,11 @@ class Scheduler:
         memory held. On SQLite, the one process's writer (creating rows, recording
         sends) is the stage that cannot be shared, so pages are read ahead by key and
         nothing else runs inside its transactions. On PostgreSQL, where workers may
-        share the database, each page is read inside the materialise lock instead, so
-        that workers take turns at pages rather than all reading the same one.
+        share the database, each write transaction reads its own page instead, locking
+        its routines ``FOR UPDATE SKIP LOCKED``, and ``writers`` such transactions run
+        at once on their own connections: each takes the next due routines nobody
+        holds, so this worker's transactions and other workers' write disjoint pages
+        side by side rather than one after another.
 
         The stages pause the garbage collector while they work on the database or
         render (``schedules.collector``), never while they wait on a queue or the
@@ -388,15 +396,13 @@ class Scheduler:
                 after, limit = page.last, self.batch_size
             await pages.put(None)
 
-        limit = first
-
-        def read_locked(conn: Connection) -> Due:
-            return plan_due(conn, now=now, plans=plans, limit=limit)
-
-        async def write() -> None:
-            nonlocal limit
+        async def write(first_limit: int) -> None:
+            """Write pages until one comes back short. With read-ahead (SQLite) the
+            pages come from ``read``; otherwise each transaction reads and locks its
+            own (``plan_due`` with ``lock``), so several of these loops write at once."""
             claim = self._claim_for(now)
-            while True:
+            limit = first_limit
+            while not finished.is_set():
                 page = await pages.get() if self._read_ahead else None
                 if self._read_ahead and page is None:
                     break
@@ -407,7 +413,7 @@ class Scheduler:
                         now=now,
                         claim=claim,
                         writing=self._writing,
-                        read=read_locked,
+                        read=partial(plan_due, now=now, plans=plans, limit=limit, lock=True),
                     )
                 report.created += chunk.created
                 report.missed += chunk.missed
@@ -416,8 +422,16 @@ class Scheduler:
                 if chunk.fresh:
                     await chunks.put(chunk.fresh)
                 if not self._read_ahead and page.seen < limit:
-                    break
+                    finished.set()
                 limit = self.batch_size
+
+        finished = asyncio.Event()
+
+        async def write_all() -> None:
+            # The first loop starts with the small page; the others with whole ones.
+            writers = 1 if self._read_ahead else max(1, self.writers)
+            limits = [first] + [self.batch_size] * (writers - 1)
+            await asyncio.gather(*(write(limit) for limit in limits))
             await chunks.put(None)
 
         # Members are read for chunk N+1 while chunk N is checked, rendered and sent.
@@ -440,7 +454,7 @@ class Scheduler:
             async with asyncio.TaskGroup() as group:
                 if self._read_ahead:
                     group.create_task(read())
-                group.create_task(write())
+                group.create_task(write_all())
                 group.create_task(look_up())
                 group.create_task(send())
         except BaseExceptionGroup as failed:

@@ -72,11 +72,13 @@ def plan_due(
     plans: Plans,
     limit: int,
     after: tuple[datetime, int] | None = None,
+    lock: bool = False,
 ) -> Due:
     """Read up to ``limit`` due routines after the key ``after`` on ``conn`` and group
-    their ids by plan."""
+    their ids by plan; with ``lock``, only routines no other transaction holds, locked
+    until this one ends (``outbox.due_routines``)."""
     due = Due()
-    groups = outbox.due_routines(conn, now=now, limit=limit, after=after)
+    groups = outbox.due_routines(conn, now=now, limit=limit, after=after, lock=lock)
     read_instant = outbox.instant_reader(conn)
     for *schedule, writable_ids, skipped_ids, count, last_id in groups:
         due.seen += count
@@ -111,9 +113,10 @@ async def write_due(
     period skipped: their routines advance and no row is written.
 
     ``due`` is a page read beforehand (:func:`read_due`), or None to have ``read``
-    take one inside this transaction, after the materialise lock: that is how
-    workers sharing a PostgreSQL database take turns at pages instead of all reading
-    the same one. The transaction (inside ``writing``, the caller's writer lock) holds
+    take one inside this transaction, locking its routines (``plan_due`` with
+    ``lock``): that is how write transactions sharing a PostgreSQL database, of one
+    worker or several, take disjoint pages at once instead of all reading the same
+    one. The transaction (inside ``writing``, the caller's writer lock) holds
     database work only: SQLite has one writer, and whatever runs inside it (planning,
     decoding) is time the sender's "sent" updates wait. Both writes are guarded by
     ``next_due_at``, so a routine read before another writer advanced or edited it is
@@ -123,7 +126,6 @@ async def write_due(
     created_rows: list[tuple[Plan, Any]] = []
 
     def transaction(conn: Connection) -> Due:
-        outbox.lock_materialise(conn)
         page = due
         if page is None:
             if read is None:
