@@ -255,7 +255,7 @@ class _Builder:
     ) -> str | None:
         """An item's own heading: its name, shown the way its page shows it when the UI has
         a template for the list it is in (``Phase {number}: {name}``), else with that
-        list's label (``12-month roadmap``)."""
+        list's label (``Roadmap · serving``)."""
         own = _heading_of(node)
         if position is None or not isinstance(node, dict):
             return own
