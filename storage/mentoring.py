@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select, tuple_
 
 from storage.models import (
+    Assessment,
     CheckIn,
     Goal,
     Member,
@@ -398,3 +399,69 @@ async def digest_workspaces(store: Store) -> list[Workspace]:
             )
         )
         return list(rows)
+
+
+# -- what the rules and the packet read ---------------------------------------------------
+
+
+class History(NamedTuple):
+    """A member's recent rows, as the pitfall rules read them (``bot.features.nudges``)."""
+
+    checkins: list[CheckIn]
+    metrics: list[MetricEntry]
+    #: Completed and scored.
+    assessments: list[Assessment]
+    goals: list[Goal]
+
+
+async def history_of(store: Store, member_id: int, *, since: datetime) -> History:
+    """Check-ins answered and metrics logged from ``since`` on, scored assessments and
+    all goals, in one transaction. A period starts no later than its answer, so a
+    check-in answered before ``since`` is of an older period anyway."""
+    async with store.session() as s:
+        checkins = await s.scalars(
+            select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.answered_at >= since)
+        )
+        metrics = await s.scalars(
+            select(MetricEntry).where(
+                MetricEntry.member_id == member_id, MetricEntry.created_at >= since
+            )
+        )
+        assessments = await s.scalars(
+            select(Assessment).where(
+                Assessment.member_id == member_id,
+                Assessment.completed_at.is_not(None),
+                Assessment.score.is_not(None),
+            )
+        )
+        goals = await s.scalars(select(Goal).where(Goal.member_id == member_id))
+        return History(list(checkins), list(metrics), list(assessments), list(goals))
+
+
+class Evidence(NamedTuple):
+    """What the promotion packet quotes (``bot.features.packet``): the member's own words."""
+
+    #: Check-ins with a note.
+    checkins: list[CheckIn]
+    #: Metrics logged by hand (not implied by check-ins).
+    metrics: list[MetricEntry]
+    #: Completed.
+    assessments: list[Assessment]
+
+
+async def evidence_of(store: Store, member_id: int) -> Evidence:
+    async with store.session() as s:
+        checkins = await s.scalars(
+            select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.note.is_not(None))
+        )
+        metrics = await s.scalars(
+            select(MetricEntry).where(
+                MetricEntry.member_id == member_id, MetricEntry.source == "manual"
+            )
+        )
+        assessments = await s.scalars(
+            select(Assessment).where(
+                Assessment.member_id == member_id, Assessment.completed_at.is_not(None)
+            )
+        )
+        return Evidence(list(checkins), list(metrics), list(assessments))

@@ -1,7 +1,7 @@
 """The table of if-then plans (``bot/features/plans.py``, ``docs/growth.md``).
 
-Kept in its own module so the feature stays a unit: its data, its queries and its
-migration live together. It has a ``member_id``, so ``/mentor export`` and
+Kept in its own module so the feature stays a unit: its data here, its queries in
+``storage.plans``. It has a ``member_id``, so ``/mentor export`` and
 ``/mentor forget`` cover it without being told.
 """
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -63,9 +63,10 @@ async def get_or_create(
     ``values`` are what the row ends with either way: set on a row that was found (an
     upsert: "set my goal for this quarter"), so NOT NULL columns are in the insert too.
     ``key`` must name exactly the columns of one unique constraint (or the primary key)
-    of the table: that constraint is the conflict target. ``lock`` reads an existing row
-    ``FOR UPDATE`` (PostgreSQL), for a caller about to change it from its own value
-    (merging a click into a list), so two such changes queue instead of one losing.
+    of the table: that constraint is the conflict target. ``lock`` is for a caller about
+    to change the row from its own value (merging a click into a list), so that two such
+    changes queue instead of one losing: the row is read ``FOR UPDATE`` on PostgreSQL,
+    and under the database's write lock on SQLite.
     """
     row, created = await _get_or_create(
         session, model, key, {**(defaults or {}), **(values or {})}, lock
@@ -83,13 +84,15 @@ async def _get_or_create(
     row: Mapping[str, Any],
     lock: bool,
 ) -> tuple[M, bool]:
+    dialect = (await session.connection()).dialect.name
     where = select(model).filter_by(**key)
     if lock:
         where = where.with_for_update()
+        if dialect == "sqlite":
+            await _write_lock(session, model, key)
     found = await session.scalar(where)
     if found is not None:
         return found, False
-    dialect = (await session.connection()).dialect.name
     stmt = (
         insert_for(dialect, model)
         .values({**row, **key})
@@ -104,6 +107,20 @@ async def _get_or_create(
         if found is not None:
             return found, False
     raise RuntimeError(f"{model.__name__} {dict(key)!r}: neither inserted nor found")
+
+
+async def _write_lock(session: AsyncSession, model: type[M], key: Mapping[str, Any]) -> None:
+    """SQLite has no ``FOR UPDATE``: take the database's write lock before reading, with
+    an update that changes nothing, so no other writer can change the row between this
+    transaction's read and its write (SQLite queues writers; the read then sees the
+    latest committed row)."""
+    table = model.__table__
+    pk = next(iter(table.primary_key.columns))
+    await session.execute(
+        update(table)
+        .where(*(table.c[name] == value for name, value in key.items()))
+        .values({pk.name: pk})
+    )
 
 
 async def insert_missing(

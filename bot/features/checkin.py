@@ -30,9 +30,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput, Usage
@@ -53,7 +50,8 @@ from bot.prompts import (
 )
 from bot.reply import Button, Field, Form, FormField, Option, Reply, Section
 from bot.router import Router
-from storage.models import CheckIn, Delivery, DeliveryReceipt
+from storage import checkins as db
+from storage.models import CheckIn
 from storage.repo import Store
 
 router = Router()
@@ -89,18 +87,7 @@ YES_WORDS = frozenset({"yes", "y", "true", "1", "co", "có", "share"})
 NO_WORDS = frozenset({"no", "n", "false", "0", "khong", "không", "private"})
 
 
-# -- queries ------------------------------------------------------------------------------
-
-
-async def get_checkin(store: Store, member_id: int, cadence: str, period: str) -> CheckIn | None:
-    async with store.session() as s:
-        return await s.scalar(
-            select(CheckIn).where(
-                CheckIn.member_id == member_id,
-                CheckIn.cadence == cadence,
-                CheckIn.period_key == period,
-            )
-        )
+# -- pure rules ---------------------------------------------------------------------------
 
 
 def _merge(activities: Sequence[str], activity: str) -> list[str]:
@@ -109,126 +96,6 @@ def _merge(activities: Sequence[str], activity: str) -> list[str]:
         return ["skipped"]
     kept = [a for a in activities if a != "skipped"]
     return kept if activity in kept else [*kept, activity]
-
-
-async def save_activity(
-    store: Store, member_id: int, cadence: str, period: str, activity: str, *, now: datetime
-) -> CheckIn:
-    """Record an activity for a period; race-safe like first contact (insert, and on a
-    unique violation read the row another click just created, then update it)."""
-    for _ in range(2):
-        async with store.session() as s:
-            row = await s.scalar(
-                select(CheckIn)
-                .where(
-                    CheckIn.member_id == member_id,
-                    CheckIn.cadence == cadence,
-                    CheckIn.period_key == period,
-                )
-                .with_for_update()
-            )
-            if row is not None:
-                row.activities = _merge(row.activities or [], activity)
-                row.updated_at = now
-                return row
-        try:
-            async with store.session() as s:
-                row = CheckIn(
-                    member_id=member_id,
-                    cadence=cadence,
-                    period_key=period,
-                    activities=[activity],
-                    shared=False,
-                    answered_at=now,
-                    updated_at=now,
-                )
-                s.add(row)
-            return row
-        except IntegrityError:
-            continue
-    raise RuntimeError("check-in could not be saved")  # pragma: no cover
-
-
-async def save_details(
-    store: Store,
-    member_id: int,
-    cadence: str,
-    period: str,
-    *,
-    minutes: int | None,
-    note: str | None,
-    shared: bool,
-    now: datetime,
-) -> CheckIn | None:
-    async with store.session() as s:
-        row = await s.scalar(
-            select(CheckIn)
-            .where(
-                CheckIn.member_id == member_id,
-                CheckIn.cadence == cadence,
-                CheckIn.period_key == period,
-            )
-            .with_for_update()
-        )
-        if row is None:
-            return None
-        row.minutes = minutes
-        row.note = note
-        row.shared = shared
-        row.updated_at = now
-        return row
-
-
-async def answered_periods(store: Store, member_id: int, cadence: str) -> set[str]:
-    async with store.session() as s:
-        rows = await s.scalars(
-            select(CheckIn.period_key).where(
-                CheckIn.member_id == member_id, CheckIn.cadence == cadence
-            )
-        )
-        return set(rows)
-
-
-async def answer_times(store: Store, member_id: int, cadence: str) -> dict[str, datetime]:
-    """Each answered period with the time of its first answer (for the 24-hour repair)."""
-    async with store.session() as s:
-        rows = await s.execute(
-            select(CheckIn.period_key, CheckIn.answered_at).where(
-                CheckIn.member_id == member_id, CheckIn.cadence == cadence
-            )
-        )
-        return {period: at for period, at in rows}
-
-
-async def asked_periods(store: Store, member_id: int, cadence: str) -> set[str]:
-    """Periods whose prompt (or its snooze) really reached the member."""
-    async with store.session() as s:
-        rows = await s.scalars(
-            select(Delivery.period_key).where(
-                Delivery.member_id == member_id,
-                Delivery.kind.in_((f"prompt:{cadence}", f"snooze:{cadence}")),
-                or_(
-                    Delivery.sent_at.is_not(None),
-                    # Sent, still a receipt until the tick folds it into the row.
-                    Delivery.id.in_(select(DeliveryReceipt.delivery_id)),
-                ),
-            )
-        )
-        return set(rows)
-
-
-async def recent_checkins(store: Store, member_id: int, *, since: date) -> list[CheckIn]:
-    """Check-ins of every cadence whose period ends on or after ``since``."""
-    bounds = [
-        (CheckIn.cadence == cadence) & (CheckIn.period_key >= period_of(cadence, since))
-        for cadence in CADENCES
-    ]
-    async with store.session() as s:
-        rows = await s.scalars(select(CheckIn).where(CheckIn.member_id == member_id, or_(*bounds)))
-        return list(rows)
-
-
-# -- pure rules ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,10 +193,10 @@ async def streak_of(
 ) -> Streak:
     """A member's streak for one cadence, by the rules in the module docstring; the team
     digest and ``/mentor stats`` both read it here so they always agree."""
-    asked = await asked_periods(store, member_id, cadence)
+    asked = await db.asked_periods(store, member_id, cadence)
     if cadence != "daily":
-        return streak(await answered_periods(store, member_id, cadence), asked, current)
-    counted, repaired = counted_answers(await answer_times(store, member_id, cadence), tz)
+        return streak(await db.answered_periods(store, member_id, cadence), asked, current)
+    counted, repaired = counted_answers(await db.answer_times(store, member_id, cadence), tz)
     return streak(counted, asked, current, forgiving=True, repaired=repaired)
 
 
@@ -481,7 +348,7 @@ async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     await remember_asked(ctx, cadence, period)
     own = (ctx.member.diet_sources or {}).get(cadence) or None
     reply = prompt_cache(ctx.services).prompt(ctx.lang, cadence, period, later=False, sources=own)
-    row = await get_checkin(ctx.store, ctx.member.id, cadence, period)
+    row = await db.get_checkin(ctx.store, ctx.member.id, cadence, period)
     if row is not None and row.activities:
         saved = ctx.t("checkin.answered_so_far", activities=activities_text(ctx, row.activities))
         reply = Reply(
@@ -496,7 +363,14 @@ async def checkin_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 @router.action(ANSWER_ACTION)
 async def answer_action(ctx: Ctx, value: str) -> list[Reply]:
     cadence, period, activity = parse_value(ctx, value, ACTIVITIES)
-    row = await save_activity(ctx.store, ctx.member.id, cadence, period, activity, now=ctx.now)
+    row = await db.change_activities(
+        ctx.store,
+        ctx.member.id,
+        cadence,
+        period,
+        lambda activities: _merge(activities, activity),
+        now=ctx.now,
+    )
     found = await streak_for(ctx, cadence)
     late = period < current_period(ctx, cadence)
     label = period_label(ctx.pack, cadence, period)
@@ -569,7 +443,7 @@ def details_form(ctx: Ctx, cadence: str, period: str, row: CheckIn) -> Form:
 @router.action(DETAILS_ACTION)
 async def details_action(ctx: Ctx, value: str) -> list[Reply]:
     cadence, period = parse_state(ctx, value)
-    row = await get_checkin(ctx.store, ctx.member.id, cadence, period)
+    row = await db.get_checkin(ctx.store, ctx.member.id, cadence, period)
     if row is None:
         return [Reply(text=ctx.t("checkin.answer_first"))]
     return [
@@ -622,7 +496,7 @@ async def details_submit(ctx: Ctx, values: Mapping[str, str]) -> list[Reply]:
             )
         ]
     note = text.clean(values.get("note", ""), limit=MAX_NOTE_CHARS) or None
-    row = await save_details(
+    row = await db.save_details(
         ctx.store,
         ctx.member.id,
         cadence,
@@ -724,7 +598,9 @@ async def mix_sections(ctx: Ctx) -> list[Section]:
     """The last four weeks (28 local days, today included) against 70/20/10, in minutes."""
     end = local_now(ctx).date()
     start = end - timedelta(days=MIX_DAYS - 1)
-    rows = await recent_checkins(ctx.store, ctx.member.id, since=start)
+    rows = await db.checkins_from(
+        ctx.store, ctx.member.id, {cadence: period_of(cadence, start) for cadence in CADENCES}
+    )
     tally = mix(rows, start=start, end=end)
     from bot.features import pairs  # a learning pair that met is learning from others
 

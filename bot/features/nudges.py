@@ -17,8 +17,6 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from bot import text
 from bot.content import Pack
 from bot.context import Scheduler, Services, TickHook
@@ -40,7 +38,7 @@ from bot.nudges import (
 )
 from bot.reply import Button, Reply, Section
 from storage import mentoring as db
-from storage.models import Assessment, CheckIn, Goal, Member, MetricEntry
+from storage.models import CheckIn, Member
 
 if TYPE_CHECKING:
     from storage.models import Delivery
@@ -91,32 +89,9 @@ async def load_history(store: Store, member: Member, *, now: datetime) -> Histor
     today = local_date(now, member.timezone)
     since = today - timedelta(days=HISTORY_DAYS)
     since_instant = now - timedelta(days=HISTORY_DAYS + 1)
-    async with store.session() as s:
-        # A period starts no later than its answer, so older answers are outside anyway.
-        checkins = list(
-            await s.scalars(
-                select(CheckIn).where(
-                    CheckIn.member_id == member.id, CheckIn.answered_at >= since_instant
-                )
-            )
-        )
-        metrics = list(
-            await s.scalars(
-                select(MetricEntry).where(
-                    MetricEntry.member_id == member.id, MetricEntry.created_at >= since_instant
-                )
-            )
-        )
-        assessments = list(
-            await s.scalars(
-                select(Assessment).where(
-                    Assessment.member_id == member.id,
-                    Assessment.completed_at.is_not(None),
-                    Assessment.score.is_not(None),
-                )
-            )
-        )
-        goals = list(await s.scalars(select(Goal).where(Goal.member_id == member.id)))
+    checkins, metrics, assessments, goals = await db.history_of(
+        store, member.id, since=since_instant
+    )
     entries = []
     for row in checkins:
         try:

@@ -22,8 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from bot import text
 from bot.context import Ctx
 from bot.errors import BadInput, Usage
@@ -37,7 +35,7 @@ from bot.nudges import Vocab
 from bot.reply import Reply
 from bot.router import Router
 from storage import mentoring as db
-from storage.models import Assessment, CheckIn, MetricEntry
+from storage import plans as db_plans
 
 router = Router()
 
@@ -198,26 +196,7 @@ async def gather(ctx: Ctx, words: Vocab) -> list[Evidence]:
             Evidence(kind, day, line, words_of(about), themes_of(words, about) | set(extra))
         )
 
-    async with store.session() as s:
-        checkins = list(
-            await s.scalars(
-                select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.note.is_not(None))
-            )
-        )
-        metrics = list(
-            await s.scalars(
-                select(MetricEntry).where(
-                    MetricEntry.member_id == member_id, MetricEntry.source == "manual"
-                )
-            )
-        )
-        assessments = list(
-            await s.scalars(
-                select(Assessment).where(
-                    Assessment.member_id == member_id, Assessment.completed_at.is_not(None)
-                )
-            )
-        )
+    checkins, metrics, assessments = await db.evidence_of(store, member_id)
     for row in checkins:
         note = one_line(row.note)
         if not note:
@@ -269,7 +248,7 @@ async def gather(ctx: Ctx, words: Vocab) -> list[Evidence]:
             said = ctx.t(f"assess.answer.{answer}")
             label = ctx.t("packet.evidence.assessment", level=level_name)
             add("assessment", day, f"{day} · {label}: {question} {said}", question)
-    for plan in await plan_feature.plans_of(store, member_id):
+    for plan in await db_plans.plans_of(store, member_id):
         day = plan.created_at.astimezone(tz).date()
         line = plan_feature.plan_entry(ctx.pack, plan)
         add(

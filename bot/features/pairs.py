@@ -28,9 +28,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
-
 from bot import text
 from bot.context import Ctx, Scheduler, Services, TickHook
 from bot.delivery import GroupConversations, Presence, Target
@@ -44,8 +41,10 @@ from bot.pairing import LADDER, Candidate, key, pair_up
 from bot.reply import Button, Field, Reply, Section
 from bot.router import Router
 from storage import mentoring as db
+from storage import pairs as pairs_db
 from storage.models import Member, Workspace
-from storage.pairs_models import PairMember, PairOptIn, PairRhythm, PairRound
+from storage.pairs import Drawn
+from storage.pairs_models import PairRhythm
 
 if TYPE_CHECKING:
     from bot.content import Pack
@@ -112,66 +111,10 @@ def next_round(rhythm: PairRhythm, tz: str, now: datetime) -> datetime:
     return due
 
 
-@dataclass(frozen=True, slots=True)
-class Drawn:
-    """A stored round: its id and key, and its pairs as (pair_no, [(member_id, role)])."""
-
-    round_id: int
-    round_key: str
-    day: date
-    pairs: dict[int, list[tuple[int, str]]]
-
-
-async def rhythm_of(store: Store, workspace_id: int) -> PairRhythm | None:
-    async with store.session() as s:
-        return await s.get(PairRhythm, workspace_id)
-
-
-async def optin_of(store: Store, member_id: int) -> PairOptIn | None:
-    async with store.session() as s:
-        return await s.scalar(select(PairOptIn).where(PairOptIn.member_id == member_id))
-
-
 async def recent_pairs(store: Store, workspace_id: int, *, before: str) -> set[frozenset[int]]:
     """Who met whom in the last ``RECENT_ROUNDS`` rounds before round ``before``."""
-    async with store.session() as s:
-        rounds = list(
-            await s.scalars(
-                select(PairRound.id)
-                .where(PairRound.workspace_id == workspace_id, PairRound.round_key < before)
-                .order_by(PairRound.round_key.desc())
-                .limit(RECENT_ROUNDS)
-            )
-        )
-        rows = await s.execute(
-            select(PairMember.round_id, PairMember.pair_no, PairMember.member_id).where(
-                PairMember.round_id.in_(rounds)
-            )
-        )
-    groups: dict[tuple[int, int], list[int]] = {}
-    for round_id, pair_no, member_id in rows:
-        groups.setdefault((round_id, pair_no), []).append(member_id)
-    return {key(a, b) for ids in groups.values() for a in ids for b in ids if a < b}
-
-
-async def load_round(store: Store, workspace_id: int, round_key: str) -> Drawn | None:
-    async with store.session() as s:
-        found = await s.scalar(
-            select(PairRound).where(
-                PairRound.workspace_id == workspace_id, PairRound.round_key == round_key
-            )
-        )
-        if found is None:
-            return None
-        rows = await s.execute(
-            select(PairMember.pair_no, PairMember.member_id, PairMember.role)
-            .where(PairMember.round_id == found.id)
-            .order_by(PairMember.pair_no, PairMember.role.desc(), PairMember.member_id)
-        )
-    pairs: dict[int, list[tuple[int, str]]] = {}
-    for pair_no, member_id, role in rows:
-        pairs.setdefault(pair_no, []).append((member_id, role))
-    return Drawn(found.id, found.round_key, found.day, pairs)
+    groups = await pairs_db.recent_groups(store, workspace_id, before=before, rounds=RECENT_ROUNDS)
+    return {key(a, b) for ids in groups for a in ids for b in ids if a < b}
 
 
 async def draw(
@@ -186,17 +129,11 @@ async def draw(
     the stored round instead. ``away`` members are left out this time, like paused ones,
     and go first in the next round, like those who waited."""
     round_key = week_key(day)
-    found = await load_round(store, workspace.id, round_key)
+    found = await pairs_db.load_round(store, workspace.id, round_key)
     if found is not None:
         return found
     members = {m.id: m for m in await db.members_of(store, workspace.id)}
-    async with store.session() as s:
-        optins = {
-            o.member_id: o
-            for o in await s.scalars(
-                select(PairOptIn).where(PairOptIn.member_id.in_(list(members)))
-            )
-        }
+    optins = await pairs_db.optins_of(store, list(members))
     candidates = [
         Candidate(
             id=m.id,
@@ -213,43 +150,16 @@ async def draw(
     ]
     recent = await recent_pairs(store, workspace.id, before=round_key)
     result = pair_up(candidates, day=day, recent=recent)
-    try:
-        async with store.session() as s:
-            row = PairRound(workspace_id=workspace.id, round_key=round_key, day=day, created_at=now)
-            s.add(row)
-            await s.flush()
-            for pair_no, pair in enumerate(result.pairs):
-                s.add(
-                    PairMember(
-                        round_id=row.id, pair_no=pair_no, member_id=pair.mentor, role="mentor"
-                    )
-                )
-                for mentee in pair.mentees:
-                    s.add(
-                        PairMember(
-                            round_id=row.id, pair_no=pair_no, member_id=mentee, role="mentee"
-                        )
-                    )
-            placed = [m for pair in result.pairs for m in pair.members]
-            if placed:
-                await s.execute(
-                    update(PairOptIn)
-                    .where(PairOptIn.member_id.in_(placed))
-                    .values(waiting=False, updated_at=now)
-                )
-            # Away this time (time off) counts as waiting: first in the next round.
-            waiting = set(result.waiting) | (set(away) & set(optins))
-            if waiting:
-                await s.execute(
-                    update(PairOptIn)
-                    .where(PairOptIn.member_id.in_(list(waiting)))
-                    .values(waiting=True, updated_at=now)
-                )
-    except IntegrityError:
-        pass  # another worker drew it first: theirs is the round
-    drawn = await load_round(store, workspace.id, round_key)
-    assert drawn is not None
-    return drawn
+    return await pairs_db.save_round(
+        store,
+        workspace.id,
+        round_key,
+        day,
+        [(pair.mentor, pair.mentees) for pair in result.pairs],
+        # Away this time (time off) counts as waiting: first in the next round.
+        waiting=set(result.waiting) | (set(away) & set(optins)),
+        now=now,
+    )
 
 
 async def _away_members(
@@ -316,22 +226,12 @@ async def introduce(
             )
 
 
-async def rhythms(store: Store) -> list[tuple[PairRhythm, Workspace]]:
-    async with store.session() as s:
-        rows = await s.execute(
-            select(PairRhythm, Workspace)
-            .join(Workspace, Workspace.id == PairRhythm.workspace_id)
-            .where(Workspace.disabled_reason.is_(None))
-        )
-        return [(r, w) for r, w in rows]
-
-
 def tick_hook(services: Services) -> TickHook:
     """Draw and introduce each round once its Monday 10:00 has come (workspace time)."""
     done: set[tuple[int, str]] = set()
 
     async def on_tick(scheduler: Scheduler, now: datetime) -> None:
-        for rhythm, workspace in await rhythms(services.store):
+        for rhythm, workspace in await pairs_db.rhythms(services.store):
             found = due_round(rhythm, workspace.timezone, now)
             outlet = scheduler.outlets.get(workspace.platform)
             if found is None or outlet is None:
@@ -343,9 +243,10 @@ def tick_hook(services: Services) -> TickHook:
                 away = set()
                 if (
                     isinstance(outlet, Presence)
-                    and await load_round(services.store, workspace.id, week_key(day)) is None
+                    and await pairs_db.load_round(services.store, workspace.id, week_key(day))
+                    is None
                 ):
-                    optins = await _opted_in(services.store, workspace.id)
+                    optins = await pairs_db.opted_in_members(services.store, workspace.id)
                     away = await _away_members(outlet, workspace, optins, now=now)
                 drawn = await draw(services.store, workspace, day, now=now, away=away)
                 await introduce(services, scheduler, workspace, drawn, due)
@@ -357,7 +258,7 @@ def tick_hook(services: Services) -> TickHook:
     async def wakeup(now: datetime) -> datetime | None:
         """For a simulated clock: stop at the next round's 10:00."""
         found: datetime | None = None
-        for rhythm, workspace in await rhythms(services.store):
+        for rhythm, workspace in await pairs_db.rhythms(services.store):
             due = due_round(rhythm, workspace.timezone, now)
             if due is not None and (workspace.id, week_key(due[0])) not in done:
                 at = due[1]
@@ -368,16 +269,6 @@ def tick_hook(services: Services) -> TickHook:
 
     services.wakeup_hooks.append(wakeup)
     return on_tick
-
-
-async def _opted_in(store: Store, workspace_id: int) -> list[Member]:
-    async with store.session() as s:
-        rows = await s.scalars(
-            select(Member)
-            .join(PairOptIn, PairOptIn.member_id == Member.id)
-            .where(Member.workspace_id == workspace_id, PairOptIn.opted_in.is_(True))
-        )
-        return list(rows)
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -418,18 +309,6 @@ def topic(pack: Pack, mentee: Member, round_key: str) -> Section:
         pack.t("pairs.topic.project", project=track.portfolio[week % len(track.portfolio)])
     )
     return Section(title=pack.t("pairs.topic.title"), text="\n".join(f"- {line}" for line in lines))
-
-
-async def group_of(store: Store, round_id: int, pair_no: int) -> list[tuple[Member, str]]:
-    """The members of one pair still known (a forgotten one is gone), mentor first."""
-    async with store.session() as s:
-        rows = await s.execute(
-            select(Member, PairMember.role)
-            .join(PairMember, PairMember.member_id == Member.id)
-            .where(PairMember.round_id == round_id, PairMember.pair_no == pair_no)
-            .order_by(PairMember.role.desc(), Member.id)
-        )
-        return [(m, role) for m, role in rows]
 
 
 def _names(pack: Pack, members: Sequence[Member]) -> str:
@@ -501,7 +380,7 @@ async def render(services: Services, delivery: Delivery, member: Member | None) 
     forgotten in between is not introduced (nothing is sent to a pair of one)."""
     payload = delivery.payload or {}
     round_id, pair_no = int(payload.get("round_id", 0)), int(payload.get("pair_no", -1))
-    group = await group_of(services.store, round_id, pair_no)
+    group = await pairs_db.group_of(services.store, round_id, pair_no)
     if len(group) < 2:
         return []
     if member is not None and member.id not in {m.id for m, _ in group}:
@@ -533,19 +412,12 @@ async def meetings(store: Store, member: Member, *, since: date) -> list[Meeting
     """The meetings a member confirmed on or after ``since`` (their local dates)."""
     tz = zone(member.timezone)
     start = local_instant(since, time(0), member.timezone) - timedelta(days=1)
-    async with store.session() as s:
-        rows = await s.execute(
-            select(PairMember.answered_at, PairMember.minutes).where(
-                PairMember.member_id == member.id,
-                PairMember.met.is_(True),
-                PairMember.answered_at >= start,
-            )
-        )
+    rows = await pairs_db.meetings_since(store, member.id, start)
     found = []
     for answered_at, minutes in rows:
         day = answered_at.astimezone(tz).date()
         if day >= since:
-            found.append(Meeting(day, int(minutes or 0)))
+            found.append(Meeting(day, minutes))
     return found
 
 
@@ -554,15 +426,10 @@ async def stats_section(ctx: Ctx) -> Section | None:
     or anyone who has met a pair."""
     today = local_date(ctx.now, ctx.member.timezone)
     recent = await meetings(ctx.store, ctx.member, since=today - timedelta(days=STATS_DAYS - 1))
-    optin = await optin_of(ctx.store, ctx.member.id)
+    optin = await pairs_db.optin_of(ctx.store, ctx.member.id)
     if not recent and (optin is None or not optin.opted_in):
         return None
-    async with ctx.store.session() as s:
-        total = await s.scalar(
-            select(func.count())
-            .select_from(PairMember)
-            .where(PairMember.member_id == ctx.member.id, PairMember.met.is_(True))
-        )
+    total = await pairs_db.meetings_count(ctx.store, ctx.member.id)
     return Section(
         title=ctx.t("stats.pairs.title"),
         fields=(
@@ -572,7 +439,7 @@ async def stats_section(ctx: Ctx) -> Section | None:
                     "stats.pairs.line", count=len(recent), minutes=sum(m.minutes for m in recent)
                 ),
             ),
-            Field(ctx.t("stats.pairs.total"), str(total or 0)),
+            Field(ctx.t("stats.pairs.total"), str(total)),
         ),
     )
 
@@ -598,72 +465,28 @@ async def month_of_pairs(
     yes), and the minutes members confirmed in that span: learning from others."""
     tz = zone(workspace.timezone)
     first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
-    async with store.session() as s:
-        pairs = await s.execute(
-            select(PairMember.round_id, PairMember.pair_no, PairMember.met)
-            .join(PairRound, PairRound.id == PairMember.round_id)
-            .where(
-                PairRound.workspace_id == workspace.id,
-                PairRound.day >= first,
-                PairRound.day < last,
-            )
-        )
-        answers = await s.execute(
-            select(PairMember.answered_at, PairMember.minutes)
-            .join(PairRound, PairRound.id == PairMember.round_id)
-            .where(
-                PairRound.workspace_id == workspace.id,
-                PairMember.met.is_(True),
-                PairMember.answered_at >= start,
-                PairMember.answered_at < end,
-            )
-        )
+    pairs, answers = await pairs_db.month_rows(
+        store, workspace.id, first=first, last=last, start=start, end=end
+    )
     met: dict[tuple[int, int], bool] = {}
     for round_id, pair_no, said in pairs:
         met[(round_id, pair_no)] = met.get((round_id, pair_no), False) or bool(said)
     by_week: dict[str, int] = {}
     for answered_at, minutes in answers:
         week = week_key(answered_at.astimezone(tz).date())
-        by_week[week] = by_week.get(week, 0) + int(minutes or 0)
+        by_week[week] = by_week.get(week, 0) + minutes
     return MonthOfPairs(len(met), sum(met.values()), by_week)
 
 
 # -- commands -----------------------------------------------------------------------------
 
 
-async def set_optin(store: Store, member_id: int, opted_in: bool, *, now: datetime) -> None:
-    for _ in range(2):
-        async with store.session() as s:
-            row = await s.scalar(select(PairOptIn).where(PairOptIn.member_id == member_id))
-            if row is not None:
-                row.opted_in = opted_in
-                row.updated_at = now
-                return
-        try:
-            async with store.session() as s:
-                s.add(
-                    PairOptIn(member_id=member_id, opted_in=opted_in, waiting=False, updated_at=now)
-                )
-            return
-        except IntegrityError:
-            continue
-
-
 async def current_pair(ctx: Ctx) -> tuple[str, list[Member]] | None:
     """The member's latest round and the others in their pair."""
-    async with ctx.store.session() as s:
-        row = (
-            await s.execute(
-                select(PairMember.round_id, PairMember.pair_no, PairRound.round_key)
-                .join(PairRound, PairRound.id == PairMember.round_id)
-                .where(PairMember.member_id == ctx.member.id)
-                .order_by(PairRound.round_key.desc())
-                .limit(1)
-            )
-        ).first()
+    row = await pairs_db.latest_pair(ctx.store, ctx.member.id)
     if row is None:
         return None
-    group = await group_of(ctx.store, row[0], row[1])
+    group = await pairs_db.group_of(ctx.store, row[0], row[1])
     return row[2], [m for m, _ in group if m.id != ctx.member.id]
 
 
@@ -678,13 +501,13 @@ async def pairs_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if args:
         word = args[0].lower()
         if word in ON_WORDS:
-            await set_optin(ctx.store, ctx.member.id, True, now=ctx.now)
+            await pairs_db.set_optin(ctx.store, ctx.member.id, True, now=ctx.now)
             return [Reply(text=ctx.t("pairs.on") + "\n" + await _rhythm_line(ctx))]
         if word in OFF_WORDS:
-            await set_optin(ctx.store, ctx.member.id, False, now=ctx.now)
+            await pairs_db.set_optin(ctx.store, ctx.member.id, False, now=ctx.now)
             return [Reply(text=ctx.t("pairs.off"))]
         raise BadInput("error.usage", usage_line=Usage("pairs"))
-    optin = await optin_of(ctx.store, ctx.member.id)
+    optin = await pairs_db.optin_of(ctx.store, ctx.member.id)
     joined = optin is not None and optin.opted_in
     lines = [ctx.t("pairs.status_on" if joined else "pairs.status_off"), await _rhythm_line(ctx)]
     current = await current_pair(ctx)
@@ -702,7 +525,7 @@ async def pairs_command(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 
 async def _rhythm_line(ctx: Ctx) -> str:
-    rhythm = await rhythm_of(ctx.store, ctx.workspace.id)
+    rhythm = await pairs_db.rhythm_of(ctx.store, ctx.workspace.id)
     if rhythm is None:
         return ctx.t("pairs.rhythm_off")
     when = next_round(rhythm, ctx.workspace.timezone, ctx.now).astimezone(
@@ -723,17 +546,16 @@ async def met_action(ctx: Ctx, value: str) -> list[Reply]:
     round_id = text.whole_number(round_raw, 1, text.MAX_ROW_ID)
     if round_id is None or choice not in (*MET_MINUTES, "no"):
         raise BadInput("error.stale_action")
-    async with ctx.store.session() as s:
-        row = await s.scalar(
-            select(PairMember).where(
-                PairMember.round_id == round_id, PairMember.member_id == ctx.member.id
-            )
-        )
-        if row is None:
-            raise BadInput("pairs.unknown_pair")
-        row.met = choice != "no"
-        row.minutes = MET_MINUTES.get(choice)
-        row.answered_at = ctx.now
+    answered = await pairs_db.answer_met(
+        ctx.store,
+        round_id,
+        ctx.member.id,
+        met=choice != "no",
+        minutes=MET_MINUTES.get(choice),
+        now=ctx.now,
+    )
+    if not answered:
+        raise BadInput("pairs.unknown_pair")
     if choice == "no":
         return [Reply(text=ctx.t("pairs.met_no") + "\n" + await _rhythm_line(ctx))]
     return [Reply(text=ctx.t("pairs.met_yes", minutes=MET_MINUTES[choice]))]
@@ -750,19 +572,9 @@ async def team_pairs(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
     if len(words) == 1 and words[0] in RHYTHMS:
         anchor = first_round(ctx.now, ctx.workspace.timezone)
         weeks = RHYTHMS[words[0]]
-        async with ctx.store.session() as s:
-            row = await s.get(PairRhythm, ctx.workspace.id)
-            if row is None:
-                s.add(
-                    PairRhythm(
-                        workspace_id=ctx.workspace.id,
-                        every_weeks=weeks,
-                        anchor=anchor,
-                        updated_at=ctx.now,
-                    )
-                )
-            else:
-                row.every_weeks, row.anchor, row.updated_at = weeks, anchor, ctx.now
+        await pairs_db.set_rhythm(
+            ctx.store, ctx.workspace.id, every_weeks=weeks, anchor=anchor, now=ctx.now
+        )
         return [
             Reply(
                 text=ctx.t(
@@ -774,10 +586,7 @@ async def team_pairs(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
             )
         ]
     if words in (["off"], ["tat"], ["tắt"]):
-        async with ctx.store.session() as s:
-            row = await s.get(PairRhythm, ctx.workspace.id)
-            if row is not None:
-                await s.delete(row)
+        await pairs_db.delete_rhythm(ctx.store, ctx.workspace.id)
         return [Reply(text=ctx.t("team.pairs.off"))]
     if words:
         raise BadInput("error.usage", usage_line=Usage("team"))
@@ -785,36 +594,7 @@ async def team_pairs(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
 
 
 async def team_overview(ctx: Ctx) -> Reply:
-    async with ctx.store.session() as s:
-        opted = await s.scalar(
-            select(func.count())
-            .select_from(PairOptIn)
-            .join(Member, Member.id == PairOptIn.member_id)
-            .where(Member.workspace_id == ctx.workspace.id, PairOptIn.opted_in.is_(True))
-        )
-        rounds = list(
-            await s.scalars(
-                select(PairRound)
-                .where(PairRound.workspace_id == ctx.workspace.id)
-                .order_by(PairRound.round_key.desc())
-                .limit(6)
-            )
-        )
-        rows = await s.execute(
-            select(PairMember.round_id, PairMember.pair_no, PairMember.met).where(
-                PairMember.round_id.in_([r.id for r in rounds])
-            )
-        )
-        waiting = await s.scalar(
-            select(func.count())
-            .select_from(PairOptIn)
-            .join(Member, Member.id == PairOptIn.member_id)
-            .where(
-                Member.workspace_id == ctx.workspace.id,
-                PairOptIn.opted_in.is_(True),
-                PairOptIn.waiting.is_(True),
-            )
-        )
+    opted, waiting, rounds, rows = await pairs_db.overview(ctx.store, ctx.workspace.id, rounds=6)
     met: dict[tuple[int, int], bool] = {}
     for round_id, pair_no, said in rows:
         met[(round_id, pair_no)] = met.get((round_id, pair_no), False) or bool(said)
@@ -829,7 +609,7 @@ async def team_overview(ctx: Ctx) -> Reply:
         )
     lines = [
         await _rhythm_line(ctx),
-        ctx.t("team.pairs.opted", count=opted or 0, waiting=waiting or 0),
+        ctx.t("team.pairs.opted", count=opted, waiting=waiting),
     ]
     sections = (
         [Section(fields=tuple(fields))] if fields else [Section(text=ctx.t("team.pairs.none"))]

@@ -20,8 +20,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bot import text
 from bot.context import Ctx, Services
 from bot.errors import BadInput
@@ -30,12 +28,12 @@ from bot.prompts import WEEKDAYS
 from bot.reply import Button, Form, FormField, Reply, Section
 from bot.router import Router
 from storage import mentoring as db
+from storage import plans as db_plans
 from storage.plan_models import IfThenPlan
 
 if TYPE_CHECKING:
     from bot.content import Pack
     from storage.models import Delivery, Member
-    from storage.repo import Store
 
 router = Router()
 
@@ -145,28 +143,6 @@ def status_text(pack: Pack, plan: IfThenPlan) -> str:
     if plan.outcome in OUTCOMES:
         return pack.t(f"plans.status.{plan.outcome}")
     return pack.t("plans.status.open", day=plan.check_on.isoformat())
-
-
-# -- queries ------------------------------------------------------------------------------
-
-
-async def plans_of(store: Store, member_id: int) -> list[IfThenPlan]:
-    """A member's plans, oldest first."""
-    async with store.session() as s:
-        rows = await s.scalars(
-            select(IfThenPlan)
-            .where(IfThenPlan.member_id == member_id)
-            .order_by(IfThenPlan.created_at, IfThenPlan.id)
-        )
-        return list(rows)
-
-
-async def get_plan(store: Store, member_id: int, plan_id: int) -> IfThenPlan | None:
-    """One plan, scoped by member: a forged id of another member's plan finds nothing."""
-    async with store.session() as s:
-        return await s.scalar(
-            select(IfThenPlan).where(IfThenPlan.id == plan_id, IfThenPlan.member_id == member_id)
-        )
 
 
 # -- making a plan --------------------------------------------------------------------------
@@ -296,18 +272,16 @@ async def plan_submit(ctx: Ctx, values: Mapping[str, str]) -> list[Reply]:
             )
         ]
     check_on = day or named_weekday(cue, today=today) or today + timedelta(days=DEFAULT_DAYS)
-    async with ctx.store.session() as s:
-        plan = IfThenPlan(
-            member_id=ctx.member.id,
-            source=source,
-            about=about,
-            cue=cue,
-            action=action,
-            check_on=check_on,
-            created_at=ctx.now,
-        )
-        s.add(plan)
-        await s.flush()
+    plan = await db_plans.add_plan(
+        ctx.store,
+        ctx.member.id,
+        source=source,
+        about=about,
+        cue=cue,
+        action=action,
+        check_on=check_on,
+        now=ctx.now,
+    )
     queued = await schedule_checkup(ctx, plan)
     label = day_label(ctx.pack, check_on)
     saved = ctx.t("plans.saved", line=plan_line(ctx.pack, plan), day=label)
@@ -355,17 +329,10 @@ async def outcome_action(ctx: Ctx, value: str) -> list[Reply]:
     plan_id = text.whole_number(raw_id, 1, text.MAX_ROW_ID)
     if plan_id is None or outcome not in OUTCOMES:
         raise BadInput("error.stale_action")
-    async with ctx.store.session() as s:
-        plan = await s.scalar(
-            select(IfThenPlan).where(
-                IfThenPlan.id == plan_id, IfThenPlan.member_id == ctx.member.id
-            )
-        )
-        if plan is None:
-            raise BadInput("error.stale_action")
-        plan.outcome = outcome
-        plan.answered_at = ctx.now
-        line = plan_line(ctx.pack, plan)
+    plan = await db_plans.set_outcome(ctx.store, ctx.member.id, plan_id, outcome, now=ctx.now)
+    if plan is None:
+        raise BadInput("error.stale_action")
+    line = plan_line(ctx.pack, plan)
     return [
         Reply(
             text=f"{ctx.t(f'plans.outcome_saved.{outcome}')}\n{line}",
@@ -398,7 +365,7 @@ def summary(pack: Pack, plans: Sequence[IfThenPlan]) -> str:
 
 async def stats_section(ctx: Ctx) -> Section:
     """The if-then plans part of ``/mentor stats``."""
-    plans = await plans_of(ctx.store, ctx.member.id)
+    plans = await db_plans.plans_of(ctx.store, ctx.member.id)
     title = ctx.t("plans.stats_title")
     if not plans:
         return Section(title=title, text=ctx.t("plans.empty"))
@@ -412,7 +379,7 @@ async def plans_reply(ctx: Ctx) -> list[Reply]:
     Plans live under ``goals`` rather than as a command of their own because Discord
     allows 25 sub-commands and they are all taken.
     """
-    plans = await plans_of(ctx.store, ctx.member.id)
+    plans = await db_plans.plans_of(ctx.store, ctx.member.id)
     button = make_button(ctx.pack, "own")
     if not plans:
         return [Reply(title=ctx.t("plans.title"), text=ctx.t("plans.empty"), buttons=(button,))]

@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot import text, zones
 from bot.context import Ctx
 from bot.errors import BadInput, UiKey, Usage
@@ -30,7 +28,8 @@ from bot.reply import Field, Reply, Section
 from bot.router import Router
 from schedules import routines as engine
 from schedules.timing import is_valid_timezone, parse_hhmm
-from storage.models import Delivery, DeliveryReceipt, Member, Routine
+from storage.deliveries import deliveries_of
+from storage.models import Member, Routine
 from storage.repo import Store
 
 router = Router()
@@ -77,10 +76,7 @@ USAGE = {
 async def routines_of(store: Store, member: Member, *, now: datetime) -> dict[str, Routine]:
     """The member's routines by cadence, created with the defaults if missing, so a
     member from before routines existed gets them the first time they look."""
-    await engine.ensure_routines(store, member, now=now)
-    async with store.session() as s:
-        rows = await s.scalars(select(Routine).where(Routine.member_id == member.id))
-        return {r.cadence: r for r in rows}
+    return {r.cadence: r for r in await engine.ensure_routines(store, member, now=now)}
 
 
 def hhmm(hour: int, minute: int) -> str:
@@ -377,24 +373,16 @@ async def on_timezone_change(ctx: Ctx) -> None:
 async def export_sections(ctx: Ctx) -> dict[str, Any]:
     """``deliveries`` for ``/mentor export``: every outbox row addressed to the member,
     with its kind, period and when it was sent (null when it was not, e.g. missed)."""
-    async with ctx.store.session() as s:
-        # A send still a receipt (the tick folds receipts at its end) counts as sent.
-        rows = await s.execute(
-            select(Delivery, DeliveryReceipt.sent_at)
-            .outerjoin(DeliveryReceipt, DeliveryReceipt.delivery_id == Delivery.id)
-            .where(Delivery.member_id == ctx.member.id)
-            .order_by(Delivery.due_at, Delivery.id)
+    deliveries = []
+    for row, receipt in await deliveries_of(ctx.store, ctx.member.id):
+        sent_at = row.sent_at or receipt
+        deliveries.append(
+            {
+                "kind": row.kind,
+                "period": row.period_key,
+                "sent_at": sent_at.isoformat() if sent_at else None,
+                "due_at": row.due_at.isoformat(),
+                "status": "sent" if receipt else row.status,
+            }
         )
-        deliveries = []
-        for row, receipt in rows:
-            sent_at = row.sent_at or receipt
-            deliveries.append(
-                {
-                    "kind": row.kind,
-                    "period": row.period_key,
-                    "sent_at": sent_at.isoformat() if sent_at else None,
-                    "due_at": row.due_at.isoformat(),
-                    "status": "sent" if receipt else row.status,
-                }
-            )
     return {"deliveries": deliveries}

@@ -21,9 +21,6 @@ import dataclasses
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-
 from bot import text
 from bot.context import Ctx, Services
 from bot.features.checkin import (
@@ -31,7 +28,6 @@ from bot.features.checkin import (
     MAX_NOTE_CHARS,
     activities_text,
     details_button,
-    get_checkin,
     parse_state,
     parse_value,
     streak_for,
@@ -47,6 +43,7 @@ from bot.talk.checkin_text import (
     read_answer,
 )
 from bot.talk.index import ContentIndex, Hit, Passage, index_for
+from storage import checkins as db
 from storage.models import CheckIn
 from storage.talk import checkin_in_view as open_checkin
 from storage.talk import remember_asked_checkin
@@ -105,23 +102,16 @@ async def save_understood(
     note = text.clean(understood.note or "", limit=MAX_NOTE_CHARS) or None
     if "skipped" in understood.activities:
         minutes = None
-    try:
-        async with ctx.store.session() as s:
-            row = CheckIn(
-                member_id=ctx.member.id,
-                cadence=cadence,
-                period_key=period,
-                activities=list(understood.activities),
-                minutes=minutes,
-                note=note,
-                shared=False,
-                answered_at=ctx.now,
-                updated_at=ctx.now,
-            )
-            s.add(row)
-        return row
-    except IntegrityError:
-        return None
+    return await db.add_checkin_once(
+        ctx.store,
+        ctx.member.id,
+        cadence,
+        period,
+        activities=understood.activities,
+        minutes=minutes,
+        note=note,
+        now=ctx.now,
+    )
 
 
 def fix_controls(ctx: Ctx, cadence: str, period: str) -> tuple[tuple[Choice], tuple[Button, ...]]:
@@ -148,7 +138,7 @@ async def answer_checkin(
     row = await save_understood(ctx, cadence, period, understood)
     choices, buttons = fix_controls(ctx, cadence, period)
     if row is None:
-        existing = await get_checkin(ctx.store, ctx.member.id, cadence, period)
+        existing = await db.get_checkin(ctx.store, ctx.member.id, cadence, period)
         saved = activities_text(ctx, existing.activities if existing else ())
         return [
             Reply(
@@ -189,31 +179,9 @@ async def fix_action(ctx: Ctx, value: str) -> list[Reply]:
     cadence, period, activity = parse_value(ctx, head, ACTIVITIES)
     minutes = text.whole_number(extra, 1, MAX_MINUTES[cadence])
     label = period_label(ctx.pack, cadence, period)
-    async with ctx.store.session() as s:
-        row = await s.scalar(
-            select(CheckIn)
-            .where(
-                CheckIn.member_id == ctx.member.id,
-                CheckIn.cadence == cadence,
-                CheckIn.period_key == period,
-            )
-            .with_for_update()
-        )
-        if row is None:
-            row = CheckIn(
-                member_id=ctx.member.id,
-                cadence=cadence,
-                period_key=period,
-                shared=False,
-                answered_at=ctx.now,
-            )
-            s.add(row)
-        row.activities = [activity]
-        row.updated_at = ctx.now
-        if minutes is not None:
-            row.minutes = minutes
-        if activity == "skipped":
-            row.minutes = None
+    await db.replace_activity(
+        ctx.store, ctx.member.id, cadence, period, activity, minutes=minutes, now=ctx.now
+    )
     return [
         Reply(
             text=ctx.t("talk.fixed", period=label, activities=activities_text(ctx, [activity])),
@@ -226,15 +194,8 @@ async def fix_action(ctx: Ctx, value: str) -> list[Reply]:
 async def undo_action(ctx: Ctx, value: str) -> list[Reply]:
     cadence, period = parse_state(ctx, value)
     label = period_label(ctx.pack, cadence, period)
-    async with ctx.store.session() as s:
-        result = await s.execute(
-            delete(CheckIn).where(
-                CheckIn.member_id == ctx.member.id,
-                CheckIn.cadence == cadence,
-                CheckIn.period_key == period,
-            )
-        )
-    key = "talk.undone" if result.rowcount else "talk.nothing_to_undo"
+    undone = await db.delete_checkin(ctx.store, ctx.member.id, cadence, period)
+    key = "talk.undone" if undone else "talk.nothing_to_undo"
     return [Reply(text=ctx.t(key, period=label))]
 
 
@@ -357,7 +318,7 @@ async def ask_activity(ctx: Ctx, cadence: str, period: str, minutes: int) -> lis
     label = period_label(ctx.pack, cadence, period)
     if not 1 <= minutes <= MAX_MINUTES[cadence]:
         return None
-    if await get_checkin(ctx.store, ctx.member.id, cadence, period) is not None:
+    if await db.get_checkin(ctx.store, ctx.member.id, cadence, period) is not None:
         return None
     choice = Choice(
         action_id=FIX_ACTION,

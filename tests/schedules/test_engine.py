@@ -516,12 +516,12 @@ async def test_fresh_rows_follow_members_who_change_before_the_send(
     """At fan-out the sender reads the members of rows just created on its own
     connection, after the writer committed: a member who paused, became unreachable
     or was deleted in between gets nothing, and each row ends with the reason."""
-    from bot.features.checkin import asked_periods
     from schedules.dispatch import Dispatcher
     from schedules.materialise import read_due, write_due
     from schedules.plans import Plans
     from schedules.render import RenderCache
     from storage import outbox
+    from storage.checkins import asked_periods
     from storage.privacy import delete_member
 
     kept, paused, gone, closed = [

@@ -14,11 +14,11 @@ from typing import Any
 
 from bot.clock import SimClock
 from bot.context import Ctx, Services
-from bot.features.checkin import get_checkin
 from bot.mentor import Mentor, default_features
 from bot.reply import Form, FormField, Reply
 from bot.router import Router
 from storage import mentoring
+from storage.checkins import get_checkin
 from storage.repo import MemberKey
 from tests.adapters.discord.conftest import make_adapter, running
 from tests.conftest import wired_scheduler
