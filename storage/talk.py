@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import Delivery, DeliveryReceipt
 from storage.repo import Store
 from storage.talk_models import AskedCheckin
+from storage.upsert import insert_for
 
 
 async def remember_asked_checkin(
@@ -23,8 +23,7 @@ async def remember_asked_checkin(
 ) -> None:
     """Open ``(cadence, period)`` for a sentence until ``until``; replaces an earlier ask."""
     values = {"cadence": cadence, "period_key": period, "asked_at": now, "expires_at": until}
-    insert = (postgresql if store.bind.dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(AskedCheckin).values(member_id=member_id, **values)
+    stmt = insert_for(store.bind.dialect.name, AskedCheckin).values(member_id=member_id, **values)
     stmt = stmt.on_conflict_do_update(index_elements=[AskedCheckin.member_id], set_=values)
     async with store.session() as s:
         await s.execute(stmt)

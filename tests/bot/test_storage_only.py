@@ -1,8 +1,9 @@
-"""The core reaches the database only through storage/.
+"""The core and the adapters reach the database only through storage/.
 
-Importing SQLAlchemy in bot/ is refused by an import-linter contract (pyproject.toml,
-run by scripts/test); this catches the other way round it: a feature opening a session
-on the store and querying through it without importing anything.
+Importing SQLAlchemy in bot/ or adapters/ is refused by an import-linter contract
+(pyproject.toml, run by scripts/test); this catches the other way round it: a feature
+or an adapter opening a session on the store and querying through it without importing
+anything.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-BOT = Path(__file__).resolve().parents[2] / "bot"
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ("bot", "adapters")
 
 
 def session_calls(source: str) -> list[int]:
@@ -30,10 +32,11 @@ def test_the_check_finds_a_session_opened_in_a_feature() -> None:
     assert session_calls("await db.get_checkin(ctx.store, 1, 'daily', '2027-03-01')") == []
 
 
-def test_no_module_of_the_core_opens_a_database_session() -> None:
+def test_no_module_of_the_core_or_an_adapter_opens_a_database_session() -> None:
     found = {
-        str(path.relative_to(BOT.parent)): lines
-        for path in sorted(BOT.rglob("*.py"))
+        str(path.relative_to(ROOT)): lines
+        for layer in LAYERS
+        for path in sorted((ROOT / layer).rglob("*.py"))
         if (lines := session_calls(path.read_text(encoding="utf-8")))
     }
     assert found == {}, f"query through storage/ instead: {found}"
