@@ -73,6 +73,18 @@ PAGE_PREFIX = "mpage:"
 PAGE_ACTION = "discord:form-page"
 #: An action id the core does not know: it answers with its translated "stale" message.
 STALE_ACTION = "\x00stale"
+#: Keys in ``Interaction.extras``: when the adapter first saw the interaction (the loop's
+#: clock), and that a handler has taken it, so the dropped-click guard leaves it alone.
+SEEN_AT = "mentorbot.seen_at"
+TAKEN = "mentorbot.taken"
+
+
+def seen(interaction: discord.Interaction[Any]) -> float:
+    """When the adapter first saw the interaction: the start of its ``defer_after``.
+    discord.py hands the same object to the click's handler and to ``on_interaction``;
+    whichever runs first sets it."""
+    extras: dict[Any, Any] = interaction.extras
+    return extras.setdefault(SEEN_AT, asyncio.get_running_loop().time())
 
 
 @dataclass
@@ -269,6 +281,7 @@ class DiscordAdapter(Running):
 
     @_tracked
     async def on_command(self, interaction: discord.Interaction[Any], text: str) -> None:
+        seen(interaction)
         actor = await self._actor_or_explain(interaction)
         if actor is not None:
             channel = str(interaction.channel_id) if interaction.channel_id else None
@@ -277,6 +290,12 @@ class DiscordAdapter(Running):
     @_tracked
     async def on_component(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         """A click on a ``MentorComponent`` (called by the dynamic item)."""
+        seen(interaction)
+        if interaction.response.is_done():
+            return  # reached too late: the dropped-click guard has answered it
+        # Taken before anything is read (the stash, the member's server), which may take
+        # longer than the guard waits on a busy machine.
+        interaction.extras[TAKEN] = True
         parsed = components.parse_component(custom_id)
         if parsed is not None and parsed.token is not None:
             parsed = components.unpack_component(parsed, await self.state.unstash(parsed.token))
@@ -310,6 +329,7 @@ class DiscordAdapter(Running):
         custom id or in ``_forms``), and any click or submission Mentorbot never made (an
         old version's, another app's, a forged one), which gets the core's "stale" answer
         instead of Discord's "the application did not respond"."""
+        seen(interaction)
         data = interaction.data if isinstance(interaction.data, dict) else {}
         custom_id = str(data.get("custom_id", ""))[:100]
         kind = interaction.type
@@ -335,9 +355,11 @@ class DiscordAdapter(Running):
 
     async def _answer_if_dropped(self, interaction: discord.Interaction[Any]) -> None:
         """A handler that runs answers or defers within ``defer_after``; by a second
-        later, an interaction nobody answered was dropped."""
+        later, an interaction nobody took (``on_component`` marks it) nor answered was
+        dropped. A taken one is the handler's to answer, however slow: answering it here
+        too would show "stale" and make the handler's own answer fail."""
         await asyncio.sleep(self.defer_after + 1.0)
-        if not interaction.response.is_done():
+        if not interaction.extras.get(TAKEN) and not interaction.response.is_done():
             log.info("interaction %s was not routed; answered as stale", interaction.id)
             await self._apologise(interaction, "error.stale_action")
 
@@ -467,10 +489,13 @@ class DiscordAdapter(Running):
     # -- answering ---------------------------------------------------------------------------
 
     async def answer(self, interaction: discord.Interaction[Any], inbound: Inbound) -> None:
-        """Hand ``inbound`` to the core and answer the interaction in time."""
+        """Hand ``inbound`` to the core and answer the interaction in time: it is
+        deferred ``defer_after`` seconds after the adapter first saw it, the time spent
+        reading it (stash, member's server) included."""
         work = asyncio.ensure_future(self.mentor.handle(inbound))
         try:
-            done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+            left = self.defer_after - (asyncio.get_running_loop().time() - seen(interaction))
+            done, _ = await asyncio.wait({work}, timeout=max(left, 0.0))
             if not done and not interaction.response.is_done():
                 await interaction.response.defer(ephemeral=True, thinking=True)
             replies = await work

@@ -17,7 +17,7 @@ Usage::
                 await client.wait_until_ready()
                 payload = fake.slash_command_interaction("mentor", "level", {"track": "ml"})
                 await fake.dispatch("INTERACTION_CREATE", payload)
-                reply = await fake.wait_interaction_response(int(payload["id"]), timeout=3)
+                reply = await fake.wait_interaction_response(int(payload["id"]))
                 assert reply.type == 4 and reply.elapsed < 3
             await task
         finally:
@@ -54,6 +54,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.discord_gateway import FakeGateway, GatewaySession
 from tests.fakes.discord_payloads import (
     FLAG_EPHEMERAL,
@@ -299,7 +300,9 @@ class FakeDiscord(FakeWorld):
     def requests_matching(self, pattern: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.matches(pattern)]
 
-    async def wait_for_request(self, pattern: str, timeout: float = 3.0) -> RecordedRequest:
+    async def wait_for_request(
+        self, pattern: str, timeout: float = ARRIVAL_TIMEOUT_S
+    ) -> RecordedRequest:
         """Wait for the next answered request matching ``pattern``."""
         return await self._request_waiters.wait(lambda r: r.matches(pattern), timeout, pattern)
 
@@ -310,7 +313,7 @@ class FakeDiscord(FakeWorld):
         return await self.gateway.dispatch(event, data, shard_id=shard_id)
 
     async def wait_for_session(
-        self, kind: str = "identify", timeout: float = 5.0
+        self, kind: str = "identify", timeout: float = ARRIVAL_TIMEOUT_S
     ) -> GatewaySession:
         return await self.gateway.wait_for_session(kind, timeout)
 

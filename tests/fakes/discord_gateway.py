@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.discord_payloads import JSON, PRIVILEGED_INTENTS, Intents
 from tests.fakes.discord_world import Waiters
 
@@ -212,7 +213,7 @@ class FakeGateway:
         return [c for c in self.connections if not c.closed.is_set()]
 
     async def wait_for_session(
-        self, kind: str = "identify", timeout: float = 5.0
+        self, kind: str = "identify", timeout: float = ARRIVAL_TIMEOUT_S
     ) -> GatewaySession:
         """Wait for the next IDENTIFY (``kind="identify"``) or RESUME (``"resume"``)."""
         _, session = await self._session_events.wait(lambda e: e[0] == kind, timeout, kind)
@@ -241,7 +242,7 @@ class FakeGateway:
             delivered += 1
         return delivered
 
-    async def force_reconnect(self, timeout: float = 5.0) -> None:
+    async def force_reconnect(self, timeout: float = ARRIVAL_TIMEOUT_S) -> None:
         """Send RECONNECT (op 7) and wait until the client dropped the socket; it will RESUME."""
         conns = self.live_connections
         for conn in conns:

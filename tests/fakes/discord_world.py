@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.discord_payloads import (
     DEFAULT_MEMBER_PERMISSIONS,
     INTERACTION_APPLICATION_COMMAND,
@@ -371,7 +372,7 @@ class FakeWorld:
         predicate: Callable[[FakeMessage], bool] | None = None,
         *,
         channel_id: int | None = None,
-        timeout: float = 3.0,
+        timeout: float = ARRIVAL_TIMEOUT_S,
     ) -> FakeMessage:
         """The first bot message (already sent or future) matching channel and predicate."""
 
@@ -386,7 +387,7 @@ class FakeWorld:
         return await self._message_waiters.wait(ok, timeout, "matching message")
 
     async def wait_interaction_response(
-        self, interaction_id: int, timeout: float = 3.0
+        self, interaction_id: int, timeout: float = ARRIVAL_TIMEOUT_S
     ) -> InteractionCallback:
         """The first callback the client POSTed for the interaction (``.body``, ``.elapsed``)."""
         interaction = self.interactions[interaction_id]

@@ -44,6 +44,7 @@ from typing import Any
 import aiohttp
 from aiohttp import WSMsgType, web
 
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.slack_payloads import (
     DEFAULT_APP_ID,
     DEFAULT_BOT_ID,
@@ -221,7 +222,7 @@ class FakeSlack:
         bot_id: str = DEFAULT_BOT_ID,
         scopes: str = DEFAULT_SCOPES,
         trigger_ttl: float = 3.0,
-        ack_timeout: float = 5.0,
+        ack_timeout: float = ARRIVAL_TIMEOUT_S,
         strict_users: bool = False,
         deactivated_dm_error: str | None = "is_archived",
     ) -> None:
@@ -408,7 +409,12 @@ class FakeSlack:
         return [m for m in self.messages if m["channel"] == channel]
 
     async def wait_for(
-        self, method: str, count: int = 1, timeout: float = 2.0, *, ok: bool | None = None
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = ARRIVAL_TIMEOUT_S,
+        *,
+        ok: bool | None = None,
     ) -> list[SlackCall]:
         """Wait until ``count`` calls to ``method`` arrived. Needed because bolt runs the
         rest of a listener after the ack, so its API calls land later."""
@@ -762,7 +768,7 @@ class FakeSlack:
         pending._future.set_result(ack)
 
     async def wait_socket_connected(
-        self, timeout: float = 5.0, *, total: int = 1
+        self, timeout: float = ARRIVAL_TIMEOUT_S, *, total: int = 1
     ) -> web.WebSocketResponse:
         """Wait for an open Socket Mode connection, and for ``total`` ever opened (use
         ``total=2`` to wait for a reconnect). Returns the newest connection."""

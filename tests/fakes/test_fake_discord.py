@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.discord_fake import (
     FLAG_EPHEMERAL,
     FakeDiscord,
@@ -57,11 +58,11 @@ async def running(client: discord.Client, fake: FakeDiscord) -> AsyncIterator[di
     await client.login(fake.token)
     task = asyncio.create_task(client.connect())
     try:
-        await asyncio.wait_for(client.wait_until_ready(), 5)
+        await asyncio.wait_for(client.wait_until_ready(), ARRIVAL_TIMEOUT_S)
         yield client
     finally:
         await client.close()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, ARRIVAL_TIMEOUT_S)
 
 
 def new_client(**kwargs: object) -> discord.Client:
@@ -116,7 +117,7 @@ async def test_dm_message_create_reaches_on_message(fake: FakeDiscord) -> None:
     client.event(_putter("on_message", got))
     async with running(client, fake):
         delivered = await fake.dispatch("MESSAGE_CREATE", fake.dm_message(content="I need help"))
-        message = await asyncio.wait_for(got.get(), 3)
+        message = await asyncio.wait_for(got.get(), ARRIVAL_TIMEOUT_S)
     assert delivered == 1
     assert message.content == "I need help"  # DMs carry content without MESSAGE_CONTENT
     assert isinstance(message.channel, discord.DMChannel)
@@ -136,7 +137,10 @@ async def test_guild_message_content_needs_the_privileged_intent(fake: FakeDisco
         await fake.dispatch(
             "MESSAGE_CREATE", fake.guild_message(channel_id, "hi", mention_bot=True)
         )
-        first, second = await asyncio.wait_for(got.get(), 3), await asyncio.wait_for(got.get(), 3)
+        first, second = (
+            await asyncio.wait_for(got.get(), ARRIVAL_TIMEOUT_S),
+            await asyncio.wait_for(got.get(), ARRIVAL_TIMEOUT_S),
+        )
     assert (first.content, second.content) == ("", "hi")
 
 
@@ -151,7 +155,7 @@ async def test_slash_subcommand_runs_and_callback_arrives_within_3s(fake: FakeDi
         payload = fake.slash_command_interaction("mentor", "level", {"track": "mlops"})
         assert payload["data"]["id"] == str(synced[0].id)
         assert await fake.dispatch("INTERACTION_CREATE", payload) == 1
-        reply = await fake.wait_interaction_response(int(payload["id"]), timeout=3)
+        reply = await fake.wait_interaction_response(int(payload["id"]))
     assert seen == ["mlops"]
     assert reply.accepted and reply.type == 4 and reply.elapsed < 3
     assert reply.data["content"] == "level set for mlops"
@@ -179,7 +183,7 @@ async def test_guild_command_defer_followup_and_edit_original(fake: FakeDiscord)
         assert payload["data"]["guild_id"] == str(guild.id)
         await fake.dispatch("INTERACTION_CREATE", payload)
         deferred = await fake.wait_interaction_response(int(payload["id"]))
-        followup = await asyncio.wait_for(done.get(), 3)
+        followup = await asyncio.wait_for(done.get(), ARRIVAL_TIMEOUT_S)
     assert deferred.type == 5 and deferred.data["flags"] & FLAG_EPHEMERAL
     original = fake.messages_by_id[followup.id]  # the first follow-up filled "thinking..."
     assert original.content == "your plan: read 2 papers" and original.flags & FLAG_EPHEMERAL
@@ -251,7 +255,7 @@ async def test_late_interaction_answer_is_rejected_like_discord(fake: FakeDiscor
     async with running(client, fake):
         payload = fake.slash_command_interaction("slow")
         await fake.dispatch("INTERACTION_CREATE", payload)
-        exc = await asyncio.wait_for(errors.get(), 3)
+        exc = await asyncio.wait_for(errors.get(), ARRIVAL_TIMEOUT_S)
         late = await fake.wait_interaction_response(int(payload["id"]))
     assert isinstance(exc, discord.NotFound) and exc.code == 10062
     assert not late.accepted and late.elapsed > 0.1
@@ -364,8 +368,8 @@ async def test_reconnect_resumes_and_replays_missed_events(fake: FakeDiscord) ->
         # Sent while the client is away: buffered and replayed after RESUME.
         await fake.dispatch("MESSAGE_CREATE", fake.dm_message(content="while you were away"))
         session = await fake.wait_for_session("resume")
-        await asyncio.wait_for(resumed.wait(), 3)
-        message = await asyncio.wait_for(got.get(), 3)
+        await asyncio.wait_for(resumed.wait(), ARRIVAL_TIMEOUT_S)
+        message = await asyncio.wait_for(got.get(), ARRIVAL_TIMEOUT_S)
     assert message.content == "while you were away"
     assert session.resumes == 1 and fake.gateway.identify_count == 1
     assert [c.path for c in fake.gateway.connections] == ["/gateway", "/gateway/resume"]
@@ -414,7 +418,7 @@ async def test_raw_gateway_protocol_zlib_and_plain(fake: FakeDiscord) -> None:
             inflate = zlib.decompressobj()
 
             async def receive() -> dict:
-                frame = await ws.receive_bytes(timeout=3)
+                frame = await ws.receive_bytes(timeout=ARRIVAL_TIMEOUT_S)
                 assert frame.endswith(b"\x00\x00\xff\xff")  # Z_SYNC_FLUSH per message
                 return json.loads(inflate.decompress(frame))
 
@@ -428,16 +432,16 @@ async def test_raw_gateway_protocol_zlib_and_plain(fake: FakeDiscord) -> None:
             assert (ready["t"], ready["s"]) == ("READY", 1)
             assert ready["d"]["resume_gateway_url"] == fake.resume_gateway_url
         async with http.ws_connect(f"{fake.gateway_url}?v=10&encoding=json") as ws:
-            assert json.loads(await ws.receive_str(timeout=3))["op"] == 10
+            assert json.loads(await ws.receive_str(timeout=ARRIVAL_TIMEOUT_S))["op"] == 10
             await ws.send_json({"op": 2, "d": {**identify, "token": "wrong"}})
-            closed = await ws.receive(timeout=3)
+            closed = await ws.receive(timeout=ARRIVAL_TIMEOUT_S)
             assert closed.type is aiohttp.WSMsgType.CLOSE and closed.data == 4004
         async with http.ws_connect(f"{fake.gateway_url}?v=10&encoding=json") as ws:
-            await ws.receive_str(timeout=3)
+            await ws.receive_str(timeout=ARRIVAL_TIMEOUT_S)
             privileged = {**identify, "intents": int(Intents.GUILDS | Intents.MESSAGE_CONTENT)}
             fake.gateway.privileged_intents = 0
             await ws.send_json({"op": 2, "d": privileged})
-            assert (await ws.receive(timeout=3)).data == 4014
+            assert (await ws.receive(timeout=ARRIVAL_TIMEOUT_S)).data == 4014
 
 
 def test_configure_discord_client_patches_and_restores() -> None:

@@ -19,6 +19,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.slack import (
     FakeSlack,
     app_home_opened_event,
@@ -306,7 +307,7 @@ async def test_socket_mode_after_uninstall(slack: FakeSlack) -> None:
     try:
         slack.revoke_token(slack.bot_token)
         await slack.push_event(app_uninstalled_event())
-        await asyncio.wait_for(uninstalled.wait(), 2)
+        await asyncio.wait_for(uninstalled.wait(), ARRIVAL_TIMEOUT_S)
         assert slack.calls_to("auth.test") == []  # bolt skips auth for these events
 
         # Any other request: auth.test fails and bolt acks with its "reinstall" text.
@@ -328,13 +329,13 @@ async def test_raw_socket_mode_client_hello_and_reconnect(slack: FakeSlack) -> N
     client.message_listeners.append(listener)
     await client.connect()
     try:
-        hello = await asyncio.wait_for(hellos.get(), 2)
+        hello = await asyncio.wait_for(hellos.get(), ARRIVAL_TIMEOUT_S)
         assert hello["connection_info"]["app_id"] == slack.app_id
         assert hello["num_connections"] == 1
 
         await slack.send_disconnect("refresh_requested")  # client must fetch a new URL
         await slack.wait_socket_connected(total=2)
-        await asyncio.wait_for(hellos.get(), 2)
+        await asyncio.wait_for(hellos.get(), ARRIVAL_TIMEOUT_S)
         assert len(slack.calls_to("apps.connections.open")) == 2
     finally:
         await client.close()

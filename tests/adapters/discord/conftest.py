@@ -11,6 +11,7 @@ import pytest
 
 from bot.context import Services
 from bot.mentor import Mentor
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.discord_fake import FakeDiscord
 
 with warnings.catch_warnings():
@@ -48,5 +49,5 @@ def make_adapter(
 async def running(adapter: DiscordAdapter) -> AsyncIterator[DiscordAdapter]:
     """The adapter started and ready; closed (before the fake goes away) on the way out."""
     async with adapter:
-        await adapter.wait_until_ready(5)
+        await adapter.wait_until_ready(ARRIVAL_TIMEOUT_S)
         yield adapter

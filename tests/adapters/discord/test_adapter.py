@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.clock import SimClock
 from bot.context import Ctx, Services
 from bot.mentor import Mentor, default_features
@@ -22,6 +24,7 @@ from storage.checkins import get_checkin
 from storage.repo import MemberKey
 from tests.adapters.discord.conftest import make_adapter, running
 from tests.conftest import wired_scheduler
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.discord_fake import FLAG_EPHEMERAL, FakeDiscord
 
 MANAGE_GUILD = 1 << 5
@@ -34,7 +37,7 @@ def custom_ids(components: Sequence[dict[str, Any]]) -> list[str]:
 async def command(fake: FakeDiscord, sub: str, options: Mapping[str, Any] | None = None, **kw):
     payload = fake.slash_command_interaction("mentor", sub, options, **kw)
     await fake.dispatch("INTERACTION_CREATE", payload)
-    return payload, await fake.wait_interaction_response(int(payload["id"]), timeout=3)
+    return payload, await fake.wait_interaction_response(int(payload["id"]))
 
 
 async def member_of(services: Services, guild_id: int, user_id: int):
@@ -92,7 +95,7 @@ async def test_close_lets_an_answer_in_flight_reach_discord(
     adapter = make_adapter(services, fake, mentor=GatedMentor(services), defer_after=0.1)
     await adapter.start()
     try:
-        await adapter.wait_until_ready(5)
+        await adapter.wait_until_ready(ARRIVAL_TIMEOUT_S)
         payload, deferred = await command(fake, "profile", guild_id=guild.id)
         assert deferred.type == 5  # the member sees "thinking…"; the core is still at work
         closing = asyncio.create_task(adapter.close())
@@ -104,6 +107,51 @@ async def test_close_lets_an_answer_in_flight_reach_discord(
     await fake.wait_for_message(  # the answer reached Discord
         lambda m: m.interaction_id == int(payload["id"]) and bool(m.embeds or m.content)
     )
+
+
+async def test_a_click_slow_to_read_is_answered_not_called_stale(
+    services: Services, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+):
+    """Reading a click (its stash, the member's server) can take a while on a busy
+    machine. The guard that answers clicks no handler took (``defer_after`` + 1 s) must
+    leave a taken one alone, and the deferral counts the time spent reading: before,
+    the member got "that button is stale" and the real answer failed behind it."""
+    guild = fake.add_guild()
+    user = fake.add_user("kim").id
+    adapter = make_adapter(services, fake, defer_after=0.1)
+    read = adapter._actor_or_explain
+
+    async def slow_read(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(1.2)  # past the guard's 1.1 s
+        return await read(*args, **kwargs)
+
+    stale = services.content.t("en", "error.stale_action")
+    async with running(adapter):
+        adapter._actor_or_explain = read  # type: ignore[method-assign]
+        await command(fake, "profile", guild_id=guild.id, user_id=user)  # the welcome first
+        _, picker = await command(fake, "level", guild_id=guild.id, user_id=user)
+        message = fake.messages_by_id[picker.message_id or 0]
+        adapter._actor_or_explain = slow_read  # type: ignore[method-assign]
+        click = fake.component_interaction(
+            custom_ids(message.components)[0],
+            component_type=3,
+            values=["mid"],
+            message_id=message.id,
+            user_id=user,
+        )
+        with caplog.at_level(logging.ERROR):
+            await fake.dispatch("INTERACTION_CREATE", click)
+            first = await fake.wait_interaction_response(int(click["id"]))
+            level = await fake.wait_for_message(
+                lambda m: (
+                    m.interaction_id == int(click["id"])
+                    and any("Mid-level" in (e.get("title") or "") for e in m.embeds)
+                )
+            )
+    assert first.accepted and first.type == 5  # deferred at once: its time was spent
+    assert len(fake.interactions[int(click["id"])].attempts) == 1
+    assert level.flags & FLAG_EPHEMERAL
+    assert not [m for m in fake.messages if stale in (m.content or "")]
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -280,7 +328,7 @@ async def team_channel(fake: FakeDiscord, guild_id: int, channel_id: int, user_i
     leaves = payload["data"]["options"][0]["options"]
     leaves.append({"name": "channel", "type": 7, "value": str(channel_id)})
     await fake.dispatch("INTERACTION_CREATE", payload)
-    return payload, await fake.wait_interaction_response(int(payload["id"]), timeout=3)
+    return payload, await fake.wait_interaction_response(int(payload["id"]))
 
 
 async def test_team_commands_need_manage_server(services: Services, fake: FakeDiscord):

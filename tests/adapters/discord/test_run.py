@@ -30,7 +30,7 @@ async def test_mentorbot_run_serves_discord_until_stopped(
     settings = load_settings(database_url=f"sqlite:///{tmp_path / 'run.db'}")
     running = asyncio.create_task(cli.run_platforms(settings, argparse.Namespace(db=None, port=0)))
     try:
-        await fake.wait_for_session("identify", timeout=10)
+        await fake.wait_for_session("identify", timeout=30)
         while not fake.commands:
             await asyncio.sleep(0.02)
         payload = fake.slash_command_interaction(
@@ -40,7 +40,7 @@ async def test_mentorbot_run_serves_discord_until_stopped(
         reply = await fake.wait_interaction_response(int(payload["id"]))
         assert reply.accepted and reply.elapsed < 3
         stop.set()
-        assert await asyncio.wait_for(running, 10) == 0
+        assert await asyncio.wait_for(running, 30) == 0
     finally:
         running.cancel()
     assert not fake.gateway.live_connections

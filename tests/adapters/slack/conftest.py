@@ -21,6 +21,7 @@ from bot.context import Services
 from bot.mentor import Mentor, default_features
 from bot.router import Router
 from mentorbot.server import ProcessServer
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.slack import FakeSlack, encode_for_http
 
 SECRET = "test-signing-secret"
@@ -86,7 +87,7 @@ class SlackBot:
     async def idle(self) -> None:
         """Every answer that began has been sent."""
         assert self.runtime.adapter is not None
-        await self.runtime.adapter.in_flight.wait_idle(10)
+        await self.runtime.adapter.in_flight.wait_idle(ARRIVAL_TIMEOUT_S)
 
 
 def raw_body(payload: Mapping[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ from bot.events import Inbound
 from bot.reply import Reply
 from storage.models import Member
 from tests.adapters.slack.conftest import SECRET, USER, SlackBot
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.slack import url_verification_payload
 
 
@@ -79,10 +80,10 @@ async def test_slow_work_is_acked_within_three_seconds(slack_bot: SlackBot) -> N
         return await handle(inbound)
 
     adapter.handle = slow
-    # Were the ack to wait for the work, it would never come: fail after 5 s instead.
-    ack = await asyncio.wait_for(slack_bot.command("level mid"), 5)
+    # Were the ack to wait for the work, it would never come: fail after a while instead.
+    ack = await asyncio.wait_for(slack_bot.command("level mid"), ARRIVAL_TIMEOUT_S)
     assert ack.status == 200 and ack.elapsed < 1.0
-    await asyncio.wait_for(working.wait(), 5)  # acked while the work was under way
+    await asyncio.wait_for(working.wait(), ARRIVAL_TIMEOUT_S)  # acked while the work was under way
     done.set()
     await slack_bot.idle()
     assert any("Mid-level" in str(c.args) for c in slack_bot.fake.responses())

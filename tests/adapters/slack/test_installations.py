@@ -24,6 +24,7 @@ from mentorbot.settings import ConfigError, Settings
 from storage.models import Workspace
 from storage.slack_models import SlackInstallation
 from tests.adapters.slack.conftest import SECRET, USER, features
+from tests.fakes import ARRIVAL_TIMEOUT_S
 from tests.fakes.slack import FakeSlack, app_uninstalled_event
 
 # slack_sdk 3.47 still builds aiohttp.BasicAuth for oauth.v2.access; aiohttp 3.14 warns.
@@ -141,14 +142,14 @@ async def test_oauth_install_stores_encrypted_tokens_and_serves_the_workspace(
     )
     assert status == 200
     assert oauth_runtime.adapter is not None
-    await oauth_runtime.adapter.in_flight.wait_idle(5)
+    await oauth_runtime.adapter.in_flight.wait_idle(ARRIVAL_TIMEOUT_S)
     assert fake.responses() and fake.calls_to("users.info")[0].token == INSTALLED_TOKEN
 
     # Uninstalling forgets the tokens and stops the workspace.
     fake.revoke_token(INSTALLED_TOKEN)
     status, _ = await fake.post_signed(url, fake.event_callback(app_uninstalled_event()), SECRET)
     assert status == 200
-    await oauth_runtime.adapter.in_flight.wait_idle(5)
+    await oauth_runtime.adapter.in_flight.wait_idle(ARRIVAL_TIMEOUT_S)
     async with services.store.session() as s:
         assert await s.scalar(select(SlackInstallation)) is None
         workspace = await s.scalar(select(Workspace))

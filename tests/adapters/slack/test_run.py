@@ -41,7 +41,7 @@ async def test_mentorbot_run_serves_slack_in_socket_mode_until_sigterm(
         await fake.wait_socket_connected(timeout=30)
         ack = await fake.push_slash_command("/mentor", "help")
         assert ack.elapsed < 3.0
-        (answer,) = await fake.wait_for("response_url", timeout=10)
+        (answer,) = await fake.wait_for("response_url", timeout=30)
         assert "/mentor" in str(answer.args["blocks"])
     finally:
         if process.returncode is None:
