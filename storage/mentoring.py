@@ -78,24 +78,20 @@ async def settle_goal(
             row.status = "closed"
         else:
             row.status = "carried"
-            taken = await s.scalar(
-                select(Goal).where(
-                    Goal.member_id == member_id, Goal.quarter == carry_to, Goal.area == row.area
-                )
+            made, created = await get_or_create(
+                s,
+                Goal,
+                {"member_id": member_id, "quarter": carry_to, "area": row.area},
+                defaults={
+                    "goal": row.goal,
+                    "plan": row.plan,
+                    "metric": row.metric,
+                    "status": "open",
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
-            if taken is None:
-                copy = Goal(
-                    member_id=member_id,
-                    quarter=carry_to,
-                    area=row.area,
-                    goal=row.goal,
-                    plan=row.plan,
-                    metric=row.metric,
-                    status="open",
-                    created_at=now,
-                    updated_at=now,
-                )
-                s.add(copy)
+            copy = made if created else None
         row.closed_at = row.updated_at = now
         return row, copy
 
@@ -279,20 +275,15 @@ async def muted_pitfalls(store: Store, member_id: int) -> set[str]:
 async def set_muted(
     store: Store, member_id: int, pitfall: str, *, muted: bool, now: datetime
 ) -> bool:
-    """Mute or unmute; returns False when it already was so."""
+    """Mute or unmute; returns False when it already was so (also when a second click
+    muted it a moment before)."""
     async with store.session() as s:
-        row = await s.scalar(
-            select(PitfallMute).where(
-                PitfallMute.member_id == member_id, PitfallMute.pitfall == pitfall
-            )
-        )
-        if muted and row is None:
-            s.add(PitfallMute(member_id=member_id, pitfall=pitfall, created_at=now))
-            return True
-        if not muted and row is not None:
-            await s.delete(row)
-            return True
-        return False
+        key = {"member_id": member_id, "pitfall": pitfall}
+        if muted:
+            _, created = await get_or_create(s, PitfallMute, key, defaults={"created_at": now})
+            return created
+        result = await s.execute(delete(PitfallMute).filter_by(**key))
+        return bool(result.rowcount)
 
 
 async def last_nudges(store: Store, member_id: int) -> dict[str, datetime]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from storage import checkins, pairs
+from storage import checkins, mentoring, pairs
 from storage.repo import MemberKey, Store
 from tests.conftest import START
 
@@ -79,3 +79,16 @@ async def test_a_round_drawn_by_two_workers_is_stored_once(services) -> None:
     optins = await pairs.optins_of(store, ids)
     waiting = {m for m, o in optins.items() if o.waiting}
     assert waiting == ({c} if first.pairs[0][0][0] == a else {a})
+
+
+async def test_muting_twice_at_once_mutes_once(services) -> None:
+    store: Store = services.store
+    member, _ = await store.member(MemberKey("console", "W", "U"), now=START, defaults={})
+    changed = await asyncio.gather(
+        *(mentoring.set_muted(store, member.id, "tutorial", muted=True, now=START) for _ in "ab")
+    )
+    assert sorted(changed) == [False, True]
+    assert await mentoring.muted_pitfalls(store, member.id) == {"tutorial"}
+    assert await mentoring.set_muted(store, member.id, "tutorial", muted=False, now=START)
+    assert not await mentoring.set_muted(store, member.id, "tutorial", muted=False, now=START)
+    assert await mentoring.muted_pitfalls(store, member.id) == set()
