@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.periods import period_of
+
 if TYPE_CHECKING:
     from bot.context import Services
 
@@ -53,7 +55,8 @@ def shift_quarter(quarter: str, by: int) -> str:
 
 
 def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+    """The month of a local day, ``2027-03``: the monthly period's key (``bot.periods``)."""
+    return period_of("monthly", day)
 
 
 def month_start(month: str) -> date:

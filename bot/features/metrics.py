@@ -33,7 +33,7 @@ from bot.context import Ctx
 from bot.errors import BadInput, Usage
 from bot.grammar import Arg, Labels, best_matches
 from bot.mentoring import local_date, quarter_of, shift_quarter
-from bot.nudges import period_start, week_key
+from bot.periods import period_of, period_start, week_key
 from bot.prompts import WEEKDAYS
 from bot.reply import Reply, Section
 from bot.router import Router
@@ -327,7 +327,7 @@ def derive(checkins: Iterable[CheckIn]) -> list[db.Derived]:
             if row.cadence == "weekly":
                 if row.period_key in weeks:
                     continue
-                months.add(f"{start.year:04d}-{start.month:02d}")
+                months.add(period_of("monthly", start))
             if row.cadence == "monthly" and row.period_key in months:
                 continue
             out.append(

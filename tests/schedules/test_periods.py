@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.features import checkin
+from bot.mentoring import month_of
 from bot.periods import period_end, period_of, period_start, week_key
 from schedules import timing
 from tests.schedules.test_timing import PROPERTY, cadences, instants, specs
@@ -64,6 +65,8 @@ def test_keys_as_stored(cadence: str, day: date, key: str) -> None:
     assert period_of(cadence, day) == key
     if cadence == "weekly":
         assert week_key(day) == key
+    if cadence == "monthly":  # the digest's and the review's month is the same key
+        assert month_of(day) == key
 
 
 @pytest.mark.parametrize(
