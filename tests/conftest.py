@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -227,6 +227,14 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_MigratedDat
     databases = _MigratedDatabases(tmp_path_factory.mktemp("migrated"))
     yield databases
     databases.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(_migrated: _MigratedDatabases) -> Callable[[Path], Awaitable[str]]:
+    """``await migrated_sqlite(path)``: a copy of the migrated SQLite file at ``path``,
+    as a URL; for a test that needs a fresh database more than once (one per Hypothesis
+    example), without migrating each."""
+    return _migrated.sqlite_copy
 
 
 @pytest.fixture

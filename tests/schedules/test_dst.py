@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -25,7 +26,6 @@ from schedules.engine import Scheduler
 from schedules.routines import update_routine
 from schedules.timing import RoutineSpec, period_key, upcoming
 from storage.db import create_engine, sessionmaker
-from storage.migrate import migrate
 from storage.repo import Store
 from tests.schedules.helpers import Inbox, add_member, plain_render, rows
 
@@ -128,18 +128,22 @@ def scenarios(draw: st.DrawFn) -> tuple[RoutineSpec, datetime, list[timedelta]]:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios())
-def test_the_engine_agrees_with_the_timing_module_across_transitions(scenario) -> None:
+def test_the_engine_agrees_with_the_timing_module_across_transitions(
+    scenario, migrated_sqlite: Callable[[Path], Awaitable[str]]
+) -> None:
     """Whatever the tick rhythm, each occurrence the timing module names becomes exactly
     one row for its local day, and nothing else is created."""
     spec, start, steps = scenario
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(_agree(spec, start, steps, Path(tmp) / "dst.db"))
+        database = Path(tmp) / "dst.db"
+        asyncio.run(_agree(spec, start, steps, lambda: migrated_sqlite(database)))
 
 
-async def _agree(spec: RoutineSpec, start: datetime, steps: list, path: Path) -> None:
-    engine = create_engine(f"sqlite:///{path}")
+async def _agree(
+    spec: RoutineSpec, start: datetime, steps: list, database: Callable[[], Awaitable[str]]
+) -> None:
+    engine = create_engine(await database())
     try:
-        await migrate(engine)
         clock = SimClock(start)
         services = Services(store=Store(sessionmaker(engine)), content=load_library(), clock=clock)
         member = await add_member(services, tz=spec.tz, now=start)
