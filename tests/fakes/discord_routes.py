@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -320,10 +320,14 @@ class _Routes:
         self._message(request, self._channel(request)).deleted = True
         return web.Response(status=204)
 
-    def _edit(self, message: FakeMessage, body: JSON) -> JSON:
-        validate_message(body, require_content=False, has_files=False)
+    def _edit(self, message: FakeMessage, body: JSON, files: Sequence[str] = ()) -> JSON:
+        """``files``: those a first follow-up uploads, which the "thinking..." message it
+        fills then carries, as on Discord."""
+        validate_message(body, require_content=False, has_files=bool(files))
         message.flags &= ~FLAG_LOADING
         message.apply(body)
+        if files:
+            message.attachments = list(files)
         message.edits.append(body)
         self.fake.note_message_edit(message)
         return self.fake.message_payload(message)
@@ -441,7 +445,8 @@ class _Routes:
             and callback
             and callback.type == 5
         ):
-            payload = self._edit(original, body)  # the first follow-up replaces "thinking..."
+            # The first follow-up replaces "thinking...", files included.
+            payload = self._edit(original, body, files)
         else:
             message = FakeMessage(
                 fake.ids(),

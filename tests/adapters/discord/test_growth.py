@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
+from adapters.discord.adapter import DEFER_AFTER_S
 from bot.clock import SimClock
 from bot.context import Services
 from storage.plan_models import IfThenPlan
 from tests.adapters.discord.conftest import make_adapter, running
-from tests.adapters.discord.test_adapter import command, custom_ids
+from tests.adapters.discord.test_adapter import answer_text, command, custom_ids
 from tests.conftest import wired_scheduler
 from tests.fakes.discord_fake import FakeDiscord
 
@@ -48,7 +50,7 @@ async def test_a_plan_made_in_a_modal_is_checked_up_in_the_dm(
         )
         await fake.dispatch("INTERACTION_CREATE", submit)
         saved = await fake.wait_interaction_response(int(submit["id"]))
-        assert "I'll ask you on Wed 2027-03-03" in saved.data["content"]
+        assert "I'll ask you on Wed 2027-03-03" in await answer_text(fake, saved)
         clock.set(datetime(2027, 3, 3, 17, 0, tzinfo=UTC))
         await scheduler.tick()
         checkup = await fake.wait_for_message(
@@ -58,17 +60,22 @@ async def test_a_plan_made_in_a_modal_is_checked_up_in_the_dm(
         partly = next(i for i in custom_ids(checkup.components) if i.endswith(":partly"))
         click = fake.component_interaction(partly, message_id=checkup.id, user_id=user)
         await fake.dispatch("INTERACTION_CREATE", click)
-        answer = await fake.wait_interaction_response(int(click["id"]))
-    assert "Partly is progress" in answer.data["content"]
+        answer = await answer_text(fake, await fake.wait_interaction_response(int(click["id"])))
+    assert "Partly is progress" in answer
     async with services.store.session() as s:
         (plan,) = list(await s.scalars(select(IfThenPlan)))
     assert plan.outcome == "partly"
 
 
-async def test_the_packet_is_attached_as_a_markdown_file(services: Services, fake: FakeDiscord):
+@pytest.mark.parametrize("defer_after", [DEFER_AFTER_S, 0.0], ids=["direct", "deferred"])
+async def test_the_packet_is_attached_as_a_markdown_file(
+    services: Services, fake: FakeDiscord, defer_after: float
+):
+    """Answered at once or deferred (a busy machine), the packet is a file: after a
+    deferral the first follow-up fills the "thinking…" message, attachment included."""
     guild = fake.add_guild()
     user = fake.add_user("emi").id
-    async with running(make_adapter(services, fake)):
+    async with running(make_adapter(services, fake, defer_after=defer_after)):
         await command(fake, "lang", {"language": "vi"}, guild_id=guild.id, user_id=user)
         await command(fake, "packet", {"level": "junior"}, guild_id=guild.id, user_id=user)
         message = await fake.wait_for_message(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bot.clock import SimClock
 from bot.context import Services
 from tests.adapters.discord.conftest import make_adapter, running
-from tests.adapters.discord.test_adapter import command, custom_ids
+from tests.adapters.discord.test_adapter import answer_text, command, custom_ids
 from tests.conftest import wired_scheduler
 from tests.fakes.discord_fake import FakeDiscord
 
@@ -30,7 +30,7 @@ async def test_a_pair_is_introduced_by_a_dm_to_each_and_asked_a_week_later(
             _, joined = await command(
                 fake, "pairs", {"switch": "on"}, guild_id=guild.id, user_id=user
             )
-            assert "you're in learning pairs" in joined.data["content"]
+            assert "you're in learning pairs" in await answer_text(fake, joined)
             for cadence in ("daily", "weekly", "monthly"):
                 await command(
                     fake,
@@ -42,11 +42,11 @@ async def test_a_pair_is_introduced_by_a_dm_to_each_and_asked_a_week_later(
         _, refused = await command(
             fake, "team", {"action": "pairs every 2w"}, guild_id=guild.id, user_id=ben
         )
-        assert "admin" in refused.data["content"].lower()
+        assert "admin" in (await answer_text(fake, refused)).lower()
         _, rhythm = await command(
             fake, "team", {"action": "pairs every 2w"}, guild_id=guild.id, user_id=owner
         )
-        assert "first round is on Monday 2027-03-08" in rhythm.data["content"]
+        assert "first round is on Monday 2027-03-08" in await answer_text(fake, rhythm)
 
         scheduler = wired_scheduler(services, outlets={"discord": adapter.outlet})
         clock.set(datetime(2027, 3, 8, 10, 0, tzinfo=UTC))
@@ -66,7 +66,7 @@ async def test_a_pair_is_introduced_by_a_dm_to_each_and_asked_a_week_later(
         yes = next(i for i in custom_ids(ask.components) if i.endswith(":30"))
         click = fake.component_interaction(yes, message_id=ask.id, user_id=ben)
         await fake.dispatch("INTERACTION_CREATE", click)
-        answer = await fake.wait_interaction_response(int(click["id"]))
+        answer = await answer_text(fake, await fake.wait_interaction_response(int(click["id"])))
 
     ben_text = str(intro_to_ben.embeds)
     assert "mentors you" in ben_text and "A topic to start with" in ben_text
@@ -74,4 +74,4 @@ async def test_a_pair_is_introduced_by_a_dm_to_each_and_asked_a_week_later(
     assert "ben" in str(intro_to_owner.embeds)
     dms = [m for m in fake.messages if m.channel_id == fake.dm_channel(ben).id]
     assert sum("learning pair" in str(m.embeds) for m in dms) == 1
-    assert "30 minutes of learning from others" in answer.data["content"]
+    assert "30 minutes of learning from others" in answer
