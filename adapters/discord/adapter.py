@@ -87,6 +87,17 @@ def seen(interaction: discord.Interaction[Any]) -> float:
     return extras.setdefault(SEEN_AT, asyncio.get_running_loop().time())
 
 
+def take(interaction: discord.Interaction[Any]) -> bool:
+    """Claim the interaction for one answerer: True for the first caller only. The click
+    handler and the dropped-click guard both claim before they await anything, so they
+    never both answer (the second answer would fail, and the member would read "stale")."""
+    extras: dict[Any, Any] = interaction.extras
+    if extras.get(TAKEN):
+        return False
+    extras[TAKEN] = True
+    return True
+
+
 @dataclass
 class _PendingForm:
     """A form waiting to be opened or finished, page by page (in memory: a form longer
@@ -291,11 +302,10 @@ class DiscordAdapter(Running):
     async def on_component(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
         """A click on a ``MentorComponent`` (called by the dynamic item)."""
         seen(interaction)
-        if interaction.response.is_done():
-            return  # reached too late: the dropped-click guard has answered it
         # Taken before anything is read (the stash, the member's server), which may take
         # longer than the guard waits on a busy machine.
-        interaction.extras[TAKEN] = True
+        if not take(interaction):
+            return  # reached too late: the dropped-click guard has answered it
         parsed = components.parse_component(custom_id)
         if parsed is not None and parsed.token is not None:
             parsed = components.unpack_component(parsed, await self.state.unstash(parsed.token))
@@ -359,7 +369,7 @@ class DiscordAdapter(Running):
         dropped. A taken one is the handler's to answer, however slow: answering it here
         too would show "stale" and make the handler's own answer fail."""
         await asyncio.sleep(self.defer_after + 1.0)
-        if not interaction.extras.get(TAKEN) and not interaction.response.is_done():
+        if not interaction.response.is_done() and take(interaction):
             log.info("interaction %s was not routed; answered as stale", interaction.id)
             await self._apologise(interaction, "error.stale_action")
 

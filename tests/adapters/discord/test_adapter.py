@@ -184,6 +184,48 @@ async def test_a_click_slow_to_read_is_answered_not_called_stale(
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+async def test_a_click_reaching_its_handler_after_the_guard_is_answered_once(
+    services: Services, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+):
+    """The other order: the guard answers a click whose handler starts later still (it
+    is still reading who the member is when the handler begins). One of them answers,
+    never both: the member read "stale" and then the answer as a follow-up."""
+    guild = fake.add_guild()
+    user = fake.add_user("lan").id
+    adapter = make_adapter(services, fake, defer_after=0.1)
+    async with running(adapter):
+        await command(fake, "profile", guild_id=guild.id, user_id=user)
+        _, picker = await command(fake, "level", guild_id=guild.id, user_id=user)
+        message = fake.messages_by_id[picker.message_id or 0]
+        handle, find = adapter.on_component, adapter.workspace_for
+
+        async def late_handler(*args: Any, **kwargs: Any) -> None:
+            await asyncio.sleep(1.2)  # after the guard's 1.1 s
+            await handle(*args, **kwargs)
+
+        async def slow_find(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0.3)  # the guard is still at it when the handler begins
+            return await find(*args, **kwargs)
+
+        adapter.on_component = late_handler  # type: ignore[method-assign]
+        adapter.workspace_for = slow_find  # type: ignore[method-assign]
+        click = fake.component_interaction(
+            custom_ids(message.components)[0],
+            component_type=3,
+            values=["mid"],
+            message_id=message.id,
+            user_id=user,
+        )
+        with caplog.at_level(logging.ERROR):
+            await fake.dispatch("INTERACTION_CREATE", click)
+            first = await fake.wait_interaction_response(int(click["id"]))
+            await asyncio.sleep(1.0)  # the handler would answer in this time: it must not
+    assert first.accepted
+    assert len(fake.interactions[int(click["id"])].attempts) == 1
+    assert len([m for m in fake.messages if m.interaction_id == int(click["id"])]) == 1
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 async def test_commands_are_synced_once_and_skipped_when_unchanged(
     services: Services, fake: FakeDiscord
 ):
