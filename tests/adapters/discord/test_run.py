@@ -82,13 +82,36 @@ async def test_the_procfile_worker_requires_discord(tmp_path: Path):
     assert code == 2 and "--platforms discord: discord is not configured" in one_line(err)
 
 
+#: Loaded into the ``mentorbot run`` process through PYTHONPATH: discord.py draws each reconnect
+#: wait uniformly from ``[0, 2**n]`` (``discord/backoff.py``), so comparing two real draws fails
+#: about one run in eight. Drawing the middle of that range instead keeps discord.py's own
+#: exponent, counting and cap, and makes the expected waits exact: 1 s, 2 s, 4 s.
+MIDPOINT_BACKOFF = """
+import discord.backoff
+
+_init = discord.backoff.ExponentialBackoff.__init__
+
+
+def _init_with_midpoint_draw(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self._randfunc = lambda low, high: (low + high) / 2
+
+
+discord.backoff.ExponentialBackoff.__init__ = _init_with_midpoint_draw
+"""
+
+
 async def test_an_outage_while_running_is_one_line_per_retry_with_backoff(tmp_path: Path):
     import signal
     import sys
 
     fake = FakeDiscord(heartbeat_interval_ms=500)
     await fake.start()
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(MIDPOINT_BACKOFF)
     env = base_env(tmp_path, DISCORD_TOKEN=fake.token, DISCORD_API_URL=fake.api_url)
+    env["PYTHONPATH"] = os.pathsep.join([str(hooks), env["PYTHONPATH"]])
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "mentorbot", "run", "--port", "0"),
@@ -120,4 +143,6 @@ async def test_an_outage_while_running_is_one_line_per_retry_with_backoff(tmp_pa
     everything = "".join(lines) + rest.decode()
     assert "Traceback" not in everything, everything
     waits = [float(x.split("reconnect in ")[1].split("s")[0]) for x in retries]
-    assert waits[-1] > waits[0]  # the wait grows (discord.py's backoff, capped)
+    # Each retry waits the middle of discord.py's range for its exponent, 2**n for the n-th
+    # retry: the wait doubles, so the process backs off rather than hammering a dead gateway.
+    assert waits == [1.0, 2.0, 4.0], retries
