@@ -79,7 +79,14 @@ class Pacer:
 
 
 class ChannelSpacing:
-    """At most one message per ``1 / per_second`` seconds to any one channel."""
+    """At most one message per ``1 / per_second`` seconds to any one channel.
+
+    The spacing is between the moments messages are let go, not between their
+    completions: Slack's "one message a second per channel" allows short bursts, so the
+    tens of milliseconds of network jitter that can bring two arrivals closer are within
+    it, while waiting for each answer before counting the second would add a round trip
+    to every message of a digest.
+    """
 
     #: Above this many remembered channels, those whose slot has passed are forgotten.
     PRUNE_AT = 10_000

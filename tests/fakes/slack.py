@@ -117,7 +117,7 @@ class SlackCall:
 
     method: str
     args: dict[str, Any]
-    time: float  # time.monotonic() at arrival, for asserting spacing between calls
+    time: float  # the fake's clock at arrival (time.monotonic unless a test sets ``clock``)
     token: str | None
     status: int
     response: Any
@@ -235,6 +235,9 @@ class FakeSlack:
         self.bot_user_id, self.bot_id, self.scopes = bot_user_id, bot_id, scopes
         self.trigger_ttl, self.ack_timeout = trigger_ttl, ack_timeout
         self.strict_users, self.deactivated_dm_error = strict_users, deactivated_dm_error
+        #: Stamps each call's ``time``. A test of the adapter's pacing sets the clock it gave
+        #: the pacer, so gaps read the sender's grants rather than arrival jitter.
+        self.clock: Callable[[], float] = time.monotonic
         self.calls: list[SlackCall] = []
         self.messages: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
@@ -452,9 +455,7 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else args.pop("token", None)
         status, body, headers = self._answer(method, args, token)
-        self.calls.append(
-            SlackCall(method, args, time.monotonic(), token, status, body, request.path)
-        )
+        self.calls.append(SlackCall(method, args, self.clock(), token, status, body, request.path))
         await self._notify()
         return web.json_response(body, status=status, headers=headers)
 

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from adapters.common.pacing import ChannelSpacing
 from adapters.slack.clients import SlackClients
 from adapters.slack.outlet import SlackOutlet
 from adapters.slack.pacing import SendLimits
@@ -22,6 +23,7 @@ from bot.reply import Button, Reply, Section
 from schedules.engine import Scheduler
 from storage.models import Delivery, Member, Workspace
 from storage.repo import MemberKey
+from tests.adapters.common.test_pacing import FakeTime
 from tests.adapters.slack.conftest import SlackBot
 from tests.conftest import wired_scheduler
 from tests.fakes.slack import FakeSlack
@@ -79,14 +81,21 @@ async def test_a_stale_cached_dm_channel_is_reopened(fake, session) -> None:
 async def test_digest_goes_to_the_channel_with_details_in_its_thread_a_second_apart(
     fake, session
 ) -> None:
-    outlet = outlet_for(fake, session)  # the default: one message a second per channel
+    outlet = outlet_for(fake, session)
+    assert outlet.sender.channels.interval == 1.0  # the default: a message a second per channel
+    # Spacing is a promise about when the sender lets each message go, so read it on the
+    # clock the spacing runs on: the fake's arrival times would add the network's jitter
+    # (a post sent 1.0 s after the last one once arrived 0.93 s after it under load).
+    t = FakeTime()
+    outlet.sender.channels = ChannelSpacing(1.0, clock=t.clock, sleep=t.sleep)
+    fake.clock = t.clock  # no sleep while a post is in flight: arrival reads its grant
     replies = [Reply(text="March: 12 check-ins"), *(Reply(text=f"detail {n}") for n in range(2))]
     sent = await outlet.deliver(Target("slack", TEAM, channel="C0TEAM"), replies)
     parent, *thread = fake.calls_to("chat.postMessage")
     assert sent.message_id == f"C0TEAM:{parent.response['ts']}" and sent.dm_channel is None
     assert [c.args.get("thread_ts") for c in thread] == [parent.response["ts"]] * 2
     gaps = [b.time - a.time for a, b in zip([parent, *thread], thread, strict=False)]
-    assert min(gaps) >= 0.95, gaps
+    assert gaps == [1.0, 1.0] and t.waits == [1.0, 1.0], gaps
 
 
 @pytest.mark.parametrize(
