@@ -434,6 +434,13 @@ async def run_baseline(url: str, t0: float, members: int) -> dict[str, Any]:
     del rows
     aps.start()
     started_at = time.time()
+    # A job whose fire second had already passed when the scheduler started (a slow
+    # start on a loaded machine) was scheduled for tomorrow: bring it back to F, which
+    # is past, so it runs now (misfire_grace_time=None), instead of the run waiting out
+    # its timeout.
+    for job in aps.get_jobs():
+        if job.next_run_time is not None and job.next_run_time > fire_at:
+            job.modify(next_run_time=fire_at)
     startup = started_at - t0
     fire_wall = max(fire_at.timestamp(), started_at)
     fire_perf = time.perf_counter() + (fire_wall - time.time())
