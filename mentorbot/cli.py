@@ -15,15 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.clock import Clock, SimClock, SystemClock
-from bot.content import ContentError, Library, load_library
-from bot.context import AnswerWriter, Services, WiringError
-from bot.delivery import Target
-from bot.events import Actor
-from bot.mentor import Mentor
 from mentorbot.platforms import check_discord, discord_adapter, slack_config
 from mentorbot.settings import ConfigError, Settings, check_database_url, load_settings
 from mentorbot.simulation import parse_duration, run_until
@@ -35,12 +27,18 @@ from mentorbot.startup import (
     settle_heap,
     with_retries,
 )
-from storage.db import create_engine, sessionmaker
-from storage.migrate import migrate
-from storage.repo import MemberKey, Store
 
+# SQLAlchemy, the content packs, the mentor and the store are imported by the functions
+# that use them, not here: at module level they cost ``--help`` and a start that stops
+# on a bad setting ~0.3 s of CPU before the first line is printed.
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.content import Library
+    from bot.context import AnswerWriter, Services
+    from bot.mentor import Mentor
     from schedules.engine import Scheduler
+    from storage.repo import Store
 
 log = logging.getLogger("mentorbot")
 
@@ -68,6 +66,8 @@ def wire(
     (``Services.check``), so a collaborator that was left out stops the start with a
     ``WiringError`` naming it, instead of failing a member's conversation later.
     Outlets are added by the caller (``Scheduler.add_outlet``): they need the mentor."""
+    from bot.context import Services
+    from bot.mentor import Mentor
     from schedules.engine import Scheduler
 
     services = Services(store=store, content=content, clock=clock, answer_writer=answer_writer)
@@ -85,7 +85,11 @@ async def open_app(
     """Engine, migrations, content, its search index and store, opened once, wired
     (:func:`wire`) and closed on the way out; with a language model configured, its
     HTTP session too."""
+    from bot.content import load_library
     from bot.talk.index import index_for
+    from storage.db import sessionmaker
+    from storage.migrate import migrate
+    from storage.repo import Store
 
     engine = await open_database(
         database_url, attempts=settings.mentorbot_start_attempts if settings else 1
@@ -119,6 +123,10 @@ async def open_app(
 async def open_database(url: str, *, attempts: int = 1) -> AsyncEngine:
     """The engine, once a connection opened: an unreachable database is one line
     (``Unreachable``) saying where, after ``attempts`` tries with a capped backoff."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import create_engine
+
     engine = create_engine(url)
 
     async def connect() -> None:
@@ -213,6 +221,10 @@ async def run_console(settings: Settings, args: argparse.Namespace) -> int:
     time; on the simulated clock time stands still until ``:advance DURATION``, which
     delivers, in order, every prompt that falls due on the way.
     """
+    from bot.delivery import Target
+    from bot.events import Actor
+    from storage.repo import MemberKey
+
     simulated = getattr(args, "clock", "system") == "sim"
     clock: Clock = SimClock(args.now or datetime.now(UTC)) if simulated else SystemClock()
     async with open_app(args.db or settings.database_url, clock, settings=settings) as app:
@@ -361,6 +373,8 @@ async def run_platforms(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_migrate(settings: Settings) -> int:
+    from storage.migrate import migrate
+
     engine = await open_database(settings.database_url, attempts=settings.mentorbot_start_attempts)
     try:
         await migrate(engine)
@@ -482,6 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # fails before the deploy instead of the workers after it.
         check_platforms(settings, configured_platforms(settings), getattr(args, "slack_mode", None))
         configure_logging(settings)
+        from bot.content import load_library  # after the settings: a bad one stops sooner
+
         load_library()
         command = args.command or "run"
         if command == "migrate":
@@ -509,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 now=None,
             )
         return asyncio.run(run_console(settings, args))
-    except (ConfigError, ContentError, WiringError) as exc:
+    except ConfigError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
     except Unreachable as exc:
@@ -517,6 +533,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A content pack or the wiring: modules only the commands that get that far import.
+        from bot.content import ContentError
+        from bot.context import WiringError
+
+        if not isinstance(exc, ContentError | WiringError):
+            raise
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

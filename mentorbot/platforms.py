@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.context import Services
 from bot.errors import ConfigError
-from bot.mentor import Mentor
 from mentorbot.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: importing them costs ``--help`` half a second
     from adapters.discord.adapter import DiscordAdapter
     from adapters.slack.app import SlackConfig
+    from bot.context import Services
+    from bot.mentor import Mentor
 
 
 def slack_config(settings: Settings, *, mode: str | None = None) -> SlackConfig:

@@ -13,8 +13,6 @@ import asyncio
 import gc
 import logging
 
-from sqlalchemy.engine import make_url
-
 from bot.retry import Unreachable, backoff, reason, with_retries
 
 __all__ = [
@@ -29,6 +27,8 @@ __all__ = [
 
 def database_where(url: str) -> str:
     """A database URL without its password, for an error line."""
+    from sqlalchemy.engine import make_url  # here: SQLAlchemy would slow every start's checks
+
     try:
         parsed = make_url(url if "://" in url else f"sqlite:///{url}")
     except Exception:
