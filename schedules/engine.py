@@ -413,7 +413,7 @@ class Scheduler:
                         now=now,
                         claim=claim,
                         writing=self._writing,
-                        read=partial(plan_due, now=now, plans=plans, limit=limit, lock=True),
+                        read=partial(read_locked, limit),
                     )
                 report.created += chunk.created
                 report.missed += chunk.missed
@@ -426,6 +426,20 @@ class Scheduler:
                 limit = self.batch_size
 
         finished = asyncio.Event()
+        #: The key of the last routine any loop has read: each page starts after it.
+        #: Routines advanced earlier in this tick keep their old index entries until
+        #: no snapshot can see them (any open transaction on the server holds that
+        #: back), so re-reading from the start made each page walk every earlier
+        #: page's routines again: quadratic over a fan-out, and as slow as the
+        #: server's oldest transaction was old.
+        read_after: tuple[datetime, int] | None = None
+
+        def read_locked(limit: int, conn: Connection) -> Due:
+            nonlocal read_after
+            page = plan_due(conn, now=now, plans=plans, limit=limit, after=read_after, lock=True)
+            if page.last is not None and (read_after is None or page.last > read_after):
+                read_after = page.last
+            return page
 
         async def write_all() -> None:
             # The first loop starts with the small page; the others with whole ones.

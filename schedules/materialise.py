@@ -126,6 +126,7 @@ async def write_due(
     created_rows: list[tuple[Plan, Any]] = []
 
     def transaction(conn: Connection) -> Due:
+        outbox.plan_by_index(conn)
         page = due
         if page is None:
             if read is None:

@@ -206,6 +206,21 @@ class Claim:
     platforms: tuple[str, ...]
 
 
+def plan_by_index(conn: Connection) -> None:
+    """Keep this transaction's statements on their indexes (PostgreSQL): the fan-out's
+    statements find rows by key, and a plan that scans instead is quadratic.
+
+    The one that matters is the probe for an existing row (``create_routine_deliveries``):
+    the driver prepares each statement, and after five runs PostgreSQL may keep a
+    generic plan made while the outbox was small (a new database, or the first
+    chunks of a day), which scans the whole table once per routine; as the fan-out
+    fills the table that took minutes per chunk (measured on an emptied outbox). The
+    setting lasts until the transaction ends.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+
+
 def due_routines(
     conn: Connection,
     *,
