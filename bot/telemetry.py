@@ -80,6 +80,9 @@ OUTBOX_LAG = Gauge(
 _clock = time.monotonic
 _finished_at: float | None = None
 _running = 0
+#: When a running tick last moved: started, wrote a chunk of rows, or recorded sends.
+#: A tick that is running but has not moved for long is a stall, not a long fan-out.
+_progress_at: float | None = None
 
 
 class Outcomes(Protocol):
@@ -93,6 +96,8 @@ class Outcomes(Protocol):
 
 def count_outcomes(out: Outcomes) -> None:
     """Called once per chunk of sends, as soon as its outcomes are known."""
+    if out.sent or out.failed or out.retry or out.missed:
+        _moved()
     PROMPTS_SENT.inc(len(out.sent))
     PROMPTS_FAILED.inc(len(out.failed))
     PROMPTS_RETRIED.inc(len(out.retry))
@@ -101,6 +106,7 @@ def count_outcomes(out: Outcomes) -> None:
 
 def count_created(created: int, missed: int) -> None:
     """Called once per chunk of outbox rows written from due routines."""
+    _moved()
     PROMPTS_CREATED.inc(created)
     PROMPTS_MISSED.inc(missed)
 
@@ -113,6 +119,12 @@ def rate_limited(platform: str) -> None:
 def tick_started() -> None:
     global _running
     _running += 1
+    _moved()
+
+
+def _moved() -> None:
+    global _progress_at
+    _progress_at = _clock()
 
 
 def tick_finished(seconds: float) -> None:
@@ -125,10 +137,16 @@ def tick_finished(seconds: float) -> None:
 
 
 def ticking_recently(within_s: float) -> tuple[bool, str]:
-    """Whether the scheduler is alive: a tick is running (a long fan-out is not a
-    stall), or one finished less than ``within_s`` seconds ago; with the reason."""
+    """Whether the scheduler is alive, with the reason: a tick is running and has
+    moved (written rows, recorded sends) within ``within_s`` seconds, so a long fan-out
+    is not a stall but a tick stuck mid-way is; or one finished that recently."""
     if _running:
-        return True, "a tick is running"
+        quiet = _clock() - _progress_at if _progress_at is not None else 0.0
+        if quiet <= within_s:
+            return True, "a tick is running"
+        return False, (
+            f"a tick is running but has not moved for {quiet:.0f} s (more than {within_s:.0f} s)"
+        )
     if _finished_at is None:
         return False, "no tick has finished yet"
     age = _clock() - _finished_at

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -100,11 +101,23 @@ async def test_readyz_needs_the_database_and_a_recent_tick(
     monkeypatch.setattr(telemetry, "_clock", lambda: now[0])
     monkeypatch.setattr(telemetry, "_finished_at", None)
     monkeypatch.setattr(telemetry, "_running", 0)
+    monkeypatch.setattr(telemetry, "_progress_at", None)
     status, body = await process.get("/readyz")
     assert status == 503 and "no tick has finished yet" in body and "database: ok" in body
 
     telemetry.tick_started()
     assert (await process.get("/readyz"))[0] == 200  # a long fan-out is not a stall
+    now[0] += 100
+    telemetry.count_created(500, 0)  # a chunk written: the tick moves
+    now[0] += 100
+    telemetry.count_outcomes(_sent(250))  # sends recorded: it moves again
+    now[0] += 100
+    assert (await process.get("/readyz"))[0] == 200  # 300 s long, never 120 s still
+    now[0] += 30
+    telemetry.count_outcomes(_sent(0))  # an empty flush is not a step forward
+    status, body = await process.get("/readyz")
+    assert status == 503 and "scheduler: stalled" in body
+    assert "a tick is running but has not moved for 130 s" in body
     telemetry.tick_finished(0.5)
     now[0] += 60
     status, body = await process.get("/readyz")
@@ -118,6 +131,10 @@ async def test_readyz_needs_the_database_and_a_recent_tick(
     status, body = await process.get("/readyz")
     assert status == 503 and "database: unreachable" in body
     assert (await process.get("/healthz"))[0] == 200  # alive, just not ready
+
+
+def _sent(n: int) -> SimpleNamespace:
+    return SimpleNamespace(sent=[object()] * n, failed=[], retry=[], missed=[])
 
 
 def _broken_session() -> object:
