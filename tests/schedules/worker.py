@@ -158,6 +158,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         Path(args.ready).write_text("ready")
         while not Path(args.go).exists():
             await asyncio.sleep(0.01)
+    if args.epoch is not None:
+        # The clock reads ``--now`` only at the epoch: a worker that started faster
+        # than that would tick before the prompts are due, claim nothing and, draining,
+        # stop having sent nothing (the paced tests failed so on a quiet machine).
+        await asyncio.sleep(max(0.0, args.epoch - time.time()))
     totals = TickReport(now=clock.now())
     try:
         if args.run == "serve":
