@@ -5,13 +5,22 @@ exception, a 500 and a traceback, where the sender deserved a 400.
 A shape is data: a Python type (``str``, ``dict``, ``bool``…), ``None`` (the value is
 null), a tuple (any of these), ``ListOf``, ``MapOf`` or ``Obj``. Keys an ``Obj`` does not
 list are not checked: a platform may add fields, and what nobody reads cannot hurt.
+
+An adapter declares its shapes in a YAML file next to it (``adapters/slack/shapes.yaml``),
+read once by ``load``: a type name or ``null``, a list (any of these), ``{obj: {key:
+shape}, required: [key]}``, ``{list: shape, min_len: n}`` or ``{map: shape}``. YAML
+anchors and ``<<`` merges share the parts several shapes reuse. A file that is not this
+is refused whole, with one line naming the place, when the adapter starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 #: Deeper than any shape should need; only a shape that refers to itself gets here.
 MAX_DEPTH = 8
@@ -65,3 +74,65 @@ def matches(value: Any, shape: Any, depth: int = 0) -> bool:
     return all(
         matches(value[key], sub, depth + 1) for key, sub in shape.keys.items() if key in value
     )
+
+
+# -- shapes as data ------------------------------------------------------------------------
+
+#: The type names a shapes file may use.
+TYPES: Mapping[str, type] = {t.__name__: t for t in (str, int, float, bool, dict, list)}
+#: What each kind of mapping may carry besides its one kind key.
+_OPTIONS = {"obj": {"required"}, "list": {"min_len"}, "map": set()}
+
+
+class ShapeFileError(ValueError):
+    """A shapes file that is not one; the message is one line naming the place."""
+
+
+def parse(spec: Any, where: str = "shape") -> Any:
+    """The shape a YAML value declares (see the module docstring)."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec not in TYPES:
+            raise ShapeFileError(f"{where}: {spec!r} is not one of {', '.join(TYPES)}")
+        return TYPES[spec]
+    if isinstance(spec, list):
+        if not spec:
+            raise ShapeFileError(f"{where}: an empty list of choices matches nothing")
+        return tuple(parse(s, f"{where}[{i}]") for i, s in enumerate(spec))
+    if not isinstance(spec, dict):
+        raise ShapeFileError(f"{where}: {spec!r} is not a shape")
+    kinds = [k for k in _OPTIONS if k in spec]
+    if len(kinds) != 1:
+        raise ShapeFileError(f"{where}: a mapping needs one of obj, list or map")
+    kind = kinds[0]
+    unknown = sorted(map(str, set(spec) - {kind} - _OPTIONS[kind]))
+    if unknown:
+        raise ShapeFileError(f"{where}: {kind} does not take {', '.join(unknown)}")
+    inner = f"{where}.{kind}"
+    if kind == "list":
+        min_len = spec.get("min_len", 0)
+        if not isinstance(min_len, int) or isinstance(min_len, bool) or min_len < 0:
+            raise ShapeFileError(f"{where}.min_len: {min_len!r} is not a count")
+        return ListOf(parse(spec[kind], inner), min_len)
+    if kind == "map":
+        return MapOf(parse(spec[kind], inner))
+    keys, required = spec[kind], spec.get("required", [])
+    if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys):
+        raise ShapeFileError(f"{inner}: expected a mapping of key: shape")
+    if not isinstance(required, list) or not all(isinstance(k, str) for k in required):
+        raise ShapeFileError(f"{where}.required: expected a list of keys")
+    return Obj({k: parse(v, f"{inner}.{k}") for k, v in keys.items()}, tuple(required))
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Every named shape of a shapes file (a mapping of name: shape), each checked."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        problem = " ".join(str(exc).split())  # YAML's messages span lines
+        raise ShapeFileError(f"{path}: cannot be read: {problem}") from None
+    if not isinstance(data, dict) or not data:
+        raise ShapeFileError(f"{path}: expected a mapping of name: shape")
+    return {str(name): parse(spec, f"{path}: {name}") for name, spec in data.items()}

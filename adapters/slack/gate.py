@@ -4,7 +4,7 @@ Bolt reads the timestamp with ``int()`` before checking the signature (``abc`` i
 500), and trusts the body's shape once the signature holds (``payload=[]``, a ``view``
 that is a string or ``actions: [null]`` each end in an exception and a 500). So: 401 to
 a request whose timestamp or signature does not hold, 400 to a body that cannot be
-parsed or is not the shape Slack sends (``SHAPES``: at every key bolt or the adapter
+parsed or is not the shape Slack sends (``shapes.yaml``: at every key bolt or the adapter
 reads), and only then bolt, with the same bytes, parsed by the very function used here.
 Socket Mode needs none of this: its payloads come over a websocket the app opened.
 """
@@ -16,6 +16,8 @@ import hmac
 import re
 import time
 from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +30,9 @@ from slack_bolt.request.internals import (
     parse_body,
 )
 
-from adapters.common.shapes import ListOf, MapOf, Obj, matches
+from adapters.common.shapes import ShapeFileError, matches
+from adapters.common.shapes import load as load_shapes
+from bot.errors import ConfigError
 
 #: Bolt refuses requests older (or newer) than this, in seconds; so does the gate.
 MAX_SKEW_S = 5 * 60
@@ -55,124 +59,8 @@ INTERACTIVE_TYPES = frozenset(
 
 # -- shapes --------------------------------------------------------------------------------
 
-
-OPT_STR = (str, None)
-ID_OBJ = Obj({"id": str, "team_id": OPT_STR, "enterprise_id": OPT_STR, "name": OPT_STR})
-#: ``team``, ``user``, ``channel``, ``enterprise``: an id, or an object carrying one.
-REF = (None, str, ID_OBJ)
-OPTION = Obj({"value": OPT_STR})
-INPUT = Obj({"type": OPT_STR, "value": OPT_STR, "selected_option": (None, OPTION)})
-ACTION = Obj(
-    {
-        "action_id": str,
-        "block_id": OPT_STR,
-        "type": OPT_STR,
-        "value": OPT_STR,
-        "selected_option": (None, OPTION),
-    },
-    required=("action_id",),
-)
-VIEW = Obj(
-    {
-        "id": OPT_STR,
-        "type": OPT_STR,
-        "callback_id": str,
-        "private_metadata": OPT_STR,
-        "team_id": OPT_STR,
-        "app_installed_team_id": OPT_STR,
-        "hash": OPT_STR,
-        "state": Obj({"values": MapOf(MapOf(INPUT))}),
-    },
-    required=("callback_id",),
-)
-#: Where bolt looks for ids inside an event: the same keys, one level down.
-INNER = Obj(
-    {
-        "type": OPT_STR,
-        "subtype": OPT_STR,
-        "user": REF,
-        "channel": REF,
-        "user_id": OPT_STR,
-        "channel_id": OPT_STR,
-        "thread_ts": OPT_STR,
-        "bot_id": OPT_STR,
-        "text": OPT_STR,
-    }
-)
-EVENT = Obj(
-    {
-        **INNER.keys,
-        "type": str,
-        "team": REF,
-        "team_id": OPT_STR,
-        "user_team": OPT_STR,
-        "enterprise": REF,
-        "enterprise_id": OPT_STR,
-        "channel_type": OPT_STR,
-        "tab": OPT_STR,
-        "message": INNER,
-        "previous_message": INNER,
-        "item": INNER,
-        "assistant_thread": INNER,
-        "tokens": Obj({"bot": ListOf(str), "oauth": ListOf(str)}),
-        "function_execution_id": OPT_STR,
-        "bot_access_token": OPT_STR,
-        "workflow_step": dict,
-    },
-    required=("type",),
-)
-AUTHORIZATION = Obj(
-    {
-        "enterprise_id": OPT_STR,
-        "team_id": OPT_STR,
-        "user_id": OPT_STR,
-        "is_enterprise_install": (bool, str, None),
-        "is_bot": (bool, None),
-    }
-)
-#: Every key of a request body that bolt (``slack_bolt.request.internals``,
-#: ``payload_utils``) or ``SlackAdapter`` reads, with the shape it expects.
-SHAPES: dict[str, Any] = {
-    "type": str,
-    "token": OPT_STR,
-    "api_app_id": OPT_STR,
-    "team": REF,
-    "user": REF,
-    "channel": REF,
-    "enterprise": REF,
-    "team_id": OPT_STR,
-    "user_id": OPT_STR,
-    "channel_id": OPT_STR,
-    "enterprise_id": OPT_STR,
-    "is_enterprise_install": (bool, str, None),
-    "is_ext_shared_channel": (bool, None),
-    "authorizations": ListOf(AUTHORIZATION),
-    "event": EVENT,
-    "event_id": OPT_STR,
-    "view": VIEW,
-    "actions": ListOf(ACTION, min_len=1),
-    "container": Obj({"type": OPT_STR}),
-    "message": INNER,
-    "previous_message": INNER,
-    "command": str,
-    "text": OPT_STR,
-    "response_url": OPT_STR,
-    "response_urls": ListOf(Obj({"response_url": OPT_STR})),
-    "trigger_id": OPT_STR,
-    "callback_id": OPT_STR,
-    "action_id": OPT_STR,
-    "challenge": str,
-    "thread_ts": OPT_STR,
-    "function_execution_id": OPT_STR,
-    "function_data": Obj({"execution_id": OPT_STR}),
-    "bot_access_token": OPT_STR,
-    "workflow_step": dict,
-}
-TOP = Obj(SHAPES)
-INTERACTIVE = Obj(
-    {**SHAPES, "team": (None, ID_OBJ), "user": ID_OBJ, "channel": (None, ID_OBJ)},
-    required=("user",),
-)
+#: Every key of a request body that bolt or the adapter reads, with its shape: data.
+SHAPES_FILE = Path(__file__).with_name("shapes.yaml")
 #: What each type of request must carry for its listener to have something to answer.
 REQUIRED = {
     "url_verification": ("challenge",),
@@ -183,6 +71,16 @@ REQUIRED = {
 }
 
 
+@cache
+def shapes() -> Mapping[str, Any]:
+    """``shapes.yaml``, read once; ``events_handler`` reads it at start, so a broken file
+    stops the start with one line instead of failing the first request."""
+    try:
+        return load_shapes(SHAPES_FILE)
+    except ShapeFileError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def shape_problem(body: Any) -> str | None:
     """Why a parsed body is not something Slack sends, or None when it could be."""
     if not isinstance(body, dict) or not body:
@@ -190,13 +88,13 @@ def shape_problem(body: Any) -> str | None:
     kind = body.get("type")
     if not isinstance(kind, str | None):
         return "a type that is not a string"
-    spec = INTERACTIVE if kind in INTERACTIVE_TYPES else TOP
-    if not matches(body, spec):
+    known = shapes()
+    if not matches(body, known["interactive" if kind in INTERACTIVE_TYPES else "top"]):
         return f"unexpected shape for {kind or 'a request'}"
     missing = [key for key in REQUIRED.get(str(kind), ()) if key not in body]
     if missing:
         return f"{kind} without {', '.join(missing)}"
-    if "command" in body and not matches(body, Obj({}, required=("team_id", "user_id"))):
+    if "command" in body and not matches(body, known["slash_command"]):
         return "slash command without team_id or user_id"
     return None
 
@@ -239,6 +137,8 @@ def events_handler(
     app: AsyncApp, signing_secret: str, *, clock: Callable[[], float] = time.time
 ) -> Callable[[web.Request], Any]:
     """The aiohttp handler for ``/slack/events`` in HTTP mode."""
+
+    shapes()  # now, not at the first request
 
     async def handle(request: web.Request) -> web.Response:
         raw = await request.read()  # over client_max_size: aiohttp answers 413 itself

@@ -1,10 +1,13 @@
-"""The generic body-shape check (Slack's ``SHAPES`` are data for it)."""
+"""The generic body-shape check, and its loader of shapes declared as data (Slack's
+``adapters/slack/shapes.yaml``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from adapters.common.shapes import ListOf, MapOf, Obj, matches
+from adapters.common.shapes import ListOf, MapOf, Obj, ShapeFileError, load, matches
 
 OPT_STR = (str, None)
 ACTION = Obj({"action_id": str, "value": OPT_STR}, required=("action_id",))
@@ -60,3 +63,66 @@ def test_nesting_deeper_than_any_shape_is_refused() -> None:
 def test_a_value_that_is_not_a_shape_is_a_bug() -> None:
     with pytest.raises(TypeError):
         matches({}, "str")
+
+
+# -- shapes as data --------------------------------------------------------------------------
+
+
+def test_a_shapes_file_declares_each_kind_and_shares_parts_by_anchor(tmp_path: Path) -> None:
+    path = tmp_path / "shapes.yaml"
+    path.write_text(
+        "opt_str: &opt_str [str, null]\n"
+        "action: &action\n"
+        "  obj: &action_keys {action_id: str, value: *opt_str}\n"
+        "  required: [action_id]\n"
+        "body:\n"
+        "  obj:\n"
+        "    type: str\n"
+        "    actions: {list: *action, min_len: 1}\n"
+        "    state: {map: {map: *opt_str}}\n"
+        "    flags: [bool, int, float, dict, list]\n"
+        "more:\n"
+        "  obj: {<<: *action_keys, value: int}\n"
+    )
+    shapes = load(path)
+    assert shapes["opt_str"] == OPT_STR
+    assert shapes["action"] == ACTION
+    assert shapes["body"] == Obj({**BODY.keys, "flags": (bool, int, float, dict, list)})
+    assert shapes["more"] == Obj({"action_id": str, "value": int})  # a merge, one key replaced
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("a: strr\n", "a"),
+        ("a: {obj: {k: [str, nul]}}\n", "a.obj.k[1]"),
+        ("a: []\n", "a"),
+        ("a: 3\n", "a"),
+        ("a: {list: str, map: str}\n", "a"),
+        ("a: {obj: {}, min_len: 1}\n", "a"),
+        ("a: {list: str, min_len: -1}\n", "a.min_len"),
+        ("a: {list: str, min_len: true}\n", "a.min_len"),
+        ("a: {obj: [str]}\n", "a.obj"),
+        ("a: {obj: {yes: str}}\n", "a.obj"),  # YAML 1.1 reads the key as a bool
+        ("a: {obj: {}, required: user}\n", "a.required"),
+        ("[str]\n", ""),
+        ("", ""),
+        ("a: {obj: {b: str}\n", ""),  # not YAML
+    ],
+)
+def test_a_malformed_shapes_file_is_refused_in_one_line_naming_the_place(
+    tmp_path: Path, text: str, place: str
+) -> None:
+    path = tmp_path / "shapes.yaml"
+    path.write_text(text)
+    with pytest.raises(ShapeFileError) as refused:
+        load(path)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {place}")
+
+
+def test_a_missing_shapes_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ShapeFileError, match="cannot be read") as refused:
+        load(tmp_path / "nowhere.yaml")
+    assert "\n" not in str(refused.value)

@@ -6,17 +6,24 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from adapters.slack import gate
+from adapters.slack.app import SlackRuntime
+from bot.context import Services
+from bot.errors import ConfigError
 from bot.events import Inbound
+from bot.mentor import Mentor
 from bot.reply import Reply
+from mentorbot.server import ProcessServer
 from storage.models import Member
-from tests.adapters.slack.conftest import SECRET, USER, SlackBot
+from tests.adapters.slack.conftest import SECRET, USER, SlackBot, config_for, features
 from tests.fakes import ARRIVAL_TIMEOUT_S
-from tests.fakes.slack import url_verification_payload
+from tests.fakes.slack import FakeSlack, url_verification_payload
 
 
 @pytest.fixture(params=["http"])
@@ -87,3 +94,34 @@ async def test_slow_work_is_acked_within_three_seconds(slack_bot: SlackBot) -> N
     done.set()
     await slack_bot.idle()
     assert any("Mid-level" in str(c.args) for c in slack_bot.fake.responses())
+
+
+async def test_a_broken_shapes_file_stops_the_start_in_one_line(
+    fake: FakeSlack,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read at start, not at the first request: a typo in ``shapes.yaml`` is the
+    operator's one line, never a 500 for Slack."""
+    broken = tmp_path / "shapes.yaml"
+    broken.write_text("top: {obj: {type: strr}}\n")
+    monkeypatch.setattr(gate, "SHAPES_FILE", broken)
+    gate.shapes.cache_clear()
+    server = ProcessServer(services, host="127.0.0.1", port=0)
+    runtime = SlackRuntime(
+        config_for(fake, "http"),
+        services=services,
+        mentor=Mentor(services, features()),
+        web_app=server.app,
+    )
+    try:
+        with pytest.raises(ConfigError) as refused:
+            async with runtime:
+                pass
+    finally:
+        gate.shapes.cache_clear()
+    assert str(refused.value) == f"{broken}: top.obj.type: 'strr' is not one of " + (
+        "str, int, float, bool, dict, list"
+    )
+    assert runtime.session is None  # closed on the way out
