@@ -6,6 +6,7 @@ a feature whose models live in their own module adds one import line here.
 
 from storage import (
     discord_models,
+    form_models,
     models,
     pairs_models,
     plan_models,
@@ -17,6 +18,7 @@ from storage.models import Base
 __all__ = [
     "Base",
     "discord_models",
+    "form_models",
     "models",
     "pairs_models",
     "plan_models",
