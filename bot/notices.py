@@ -45,7 +45,8 @@ def form_later(
 
 
 def form_gone(content: Library, language: str | None) -> Reply:
-    """A click on a form the adapter no longer holds (it kept it in memory and restarted)."""
+    """A click on a form that is no longer open (``bot.forms``: sent already, an hour
+    went by, or it is someone else's)."""
     return Reply(text=content.t(language, "form.gone"), private=True)
 
 

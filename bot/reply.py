@@ -9,7 +9,7 @@ Slack renders Block Kit, Discord embeds and views, and the console numbered opti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,34 @@ class FormField:
     placeholder: str = ""
     options: tuple[Option, ...] = ()
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "required": self.required,
+            "max_length": self.max_length,
+            "initial": self.initial,
+            "placeholder": self.placeholder,
+            "options": [[o.label, o.value] for o in self.options],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FormField:
+        kind = data.get("kind", "text")
+        if kind not in ("text", "textarea", "select"):
+            raise ValueError(f"unknown form field kind {kind!r}")
+        return cls(
+            name=str(data["name"]),
+            label=str(data["label"]),
+            kind=cast(Literal["text", "textarea", "select"], kind),
+            required=bool(data.get("required", True)),
+            max_length=int(data.get("max_length", 500)),
+            initial=str(data.get("initial", "")),
+            placeholder=str(data.get("placeholder", "")),
+            options=tuple(Option(str(label), str(value)) for label, value in data["options"]),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Form:
@@ -76,6 +104,25 @@ class Form:
     title: str
     fields: tuple[FormField, ...]
     submit_label: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The form as JSON-able data: a form asked in pages is kept in the database
+        between its pages (``bot/forms.py``); ``from_json`` reads it back equal."""
+        return {
+            "form_id": self.form_id,
+            "title": self.title,
+            "fields": [f.to_json() for f in self.fields],
+            "submit_label": self.submit_label,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Form:
+        return cls(
+            form_id=str(data["form_id"]),
+            title=str(data["title"]),
+            fields=tuple(FormField.from_json(f) for f in data["fields"]),
+            submit_label=str(data["submit_label"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)

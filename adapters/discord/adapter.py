@@ -18,10 +18,7 @@ import asyncio
 import functools
 import logging
 import re
-import secrets
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ParamSpec
 
 import aiohttp
@@ -42,6 +39,7 @@ from adapters.discord.commands import (
 from adapters.discord.outlet import DiscordOutlet, attachments, send_kwargs
 from adapters.discord.pacing import DEFAULT_RATE, discord_pacer
 from adapters.discord.render import (
+    MODAL_INPUTS,
     MentorComponent,
     Outgoing,
     build_modal,
@@ -55,10 +53,10 @@ from bot.content import language_of_locale
 from bot.context import Services
 from bot.errors import ConfigError
 from bot.events import Action, Actor, Command, FormSubmit, Inbound, Message
+from bot.forms import Finished, Page, PagedForms
 from bot.mentor import Mentor
-from bot.reply import Button, Form, Reply
+from bot.reply import Reply
 from bot.retry import with_retries
-from bot.text import whole_number
 from storage.repo import MemberKey
 
 log = logging.getLogger(__name__)
@@ -66,8 +64,6 @@ P = ParamSpec("P")
 
 #: Answer or defer within this; Discord's limit is 3 s from the event, network included.
 DEFER_AFTER_S = 1.5
-#: Paged forms and "open the form" buttons wait this long in memory.
-PENDING_FORM_TTL_S = 3600.0
 #: A modal page's custom id starts with this; a button that opens a page carries this action.
 PAGE_PREFIX = "mpage:"
 PAGE_ACTION = "discord:form-page"
@@ -96,23 +92,6 @@ def take(interaction: discord.Interaction[Any]) -> bool:
         return False
     extras[TAKEN] = True
     return True
-
-
-@dataclass
-class _PendingForm:
-    """A form waiting to be opened or finished, page by page (in memory: a form longer
-    than one modal cannot carry its state in a custom id)."""
-
-    form: Form
-    workspace: str
-    user: int
-    intro: str = ""
-    values: dict[str, str] = field(default_factory=dict)
-    created: float = field(default_factory=time.monotonic)
-
-    @property
-    def pages(self) -> int:
-        return len(form_pages(self.form))
 
 
 def _tracked(method: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
@@ -171,7 +150,9 @@ class DiscordAdapter(Running):
             concurrency=outlet_concurrency,
         )
         self.synced: bool | None = None
-        self._forms: dict[str, _PendingForm] = {}
+        self.forms = PagedForms(
+            services, platform=PLATFORM, page_size=MODAL_INPUTS, action=PAGE_ACTION
+        )
         self.in_flight = InFlight()
         self._connection: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
@@ -336,9 +317,9 @@ class DiscordAdapter(Running):
     @_tracked
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """What discord.py does not route itself: modal submissions (their form is in the
-        custom id or in ``_forms``), and any click or submission Mentorbot never made (an
-        old version's, another app's, a forged one), which gets the core's "stale" answer
-        instead of Discord's "the application did not respond"."""
+        custom id, or kept by ``bot.forms``), and any click or submission Mentorbot never
+        made (an old version's, another app's, a forged one), which gets the core's
+        "stale" answer instead of Discord's "the application did not respond"."""
         seen(interaction)
         data = interaction.data if isinstance(interaction.data, dict) else {}
         custom_id = str(data.get("custom_id", ""))[:100]
@@ -406,34 +387,26 @@ class DiscordAdapter(Running):
             await self.answer(interaction, FormSubmit(actor=actor, form_id=form_id, values=values))
 
     async def on_page_submit(self, interaction: discord.Interaction[Any], where: str) -> None:
-        key, page = self._page_of(where)
-        pending = self._pending(interaction, key)
-        if pending is None:
-            await self._expired(interaction)
+        """A page of a paged form sent: ``bot.forms`` keeps it and says what follows."""
+        values, user = await self._submitted(interaction), str(interaction.user.id)
+        hint = language_of_locale(interaction.locale)
+        step = await self.forms.submit(where, values, user=user, hint=hint)
+        if not isinstance(step, Finished):
+            await self._send_messages(interaction, render([step]).messages)
             return
-        pending.values.update(await self._submitted(interaction))
-        if page < pending.pages:
-            lang, content = language_of_locale(interaction.locale), self.services.content
-            note = content.t(lang, "discord.form_part_saved", page=page, pages=pending.pages)
-            label = content.t(lang, "discord.form_continue", page=page + 1, pages=pending.pages)
-            button = Button(label, PAGE_ACTION, f"{key}:{page + 1}", style="primary")
-            reply = Reply(text=note, buttons=(button,), private=False)
-            await self._send_messages(interaction, render([reply]).messages)
-            return
-        del self._forms[key]
-        actor = await self._actor_or_explain(interaction, pending.workspace)
+        actor = await self._actor_or_explain(interaction, step.workspace)
         if actor is not None:
-            inbound = FormSubmit(actor=actor, form_id=pending.form.form_id, values=pending.values)
+            inbound = FormSubmit(actor=actor, form_id=step.form_id, values=step.values)
             await self.answer(interaction, inbound)
 
     async def open_page(self, interaction: discord.Interaction[Any], where: str) -> None:
-        """A click on "Open the form" or "Continue": the page of a form kept in ``_forms``."""
-        key, page = self._page_of(where)
-        pending = self._pending(interaction, key)
-        if pending is None:
-            await self._expired(interaction)
+        """A click on "Open the form" or "Continue": that page of a form ``bot.forms`` keeps."""
+        page = await self.forms.page(where, user=str(interaction.user.id))
+        if page is None:
+            gone = self.forms.gone(language_of_locale(interaction.locale))
+            await self._send_messages(interaction, render([gone]).messages)
             return
-        await interaction.response.send_modal(await self._page_modal(key, pending, page))
+        await interaction.response.send_modal(await self._page_modal(page))
 
     @_tracked
     async def on_message(self, message: discord.Message) -> None:
@@ -476,7 +449,7 @@ class DiscordAdapter(Running):
             key = MemberKey(PLATFORM, workspace, str(message.author.id))
             lang = await notices.language_for(self.services, key)
             for reply in forms:
-                messages += self._form_later(reply, workspace, message.author.id, lang)
+                messages += await self._form_later(reply, workspace, message.author.id, lang)
         for outgoing in messages:
             kwargs = send_kwargs(outgoing, await attachments(outgoing))
             if in_server:
@@ -543,7 +516,7 @@ class DiscordAdapter(Running):
         home = workspace or str(interaction.guild_id)
         lang = await self._language(interaction, home) if forms else None
         for reply in forms:
-            messages += self._form_later(reply, home, interaction.user.id, lang)
+            messages += await self._form_later(reply, home, interaction.user.id, lang)
         await self._send_messages(interaction, messages)
 
     async def _send_messages(
@@ -573,58 +546,34 @@ class DiscordAdapter(Running):
             await self.state.stash(stash)
             await interaction.response.send_modal(modal)
             return
-        key = self._remember(reply, workspace or str(interaction.guild_id), interaction.user.id)
-        await interaction.response.send_modal(await self._page_modal(key, self._forms[key], 1))
+        workspace = workspace or str(interaction.guild_id)
+        first = await self.forms.remember(reply, workspace=workspace, user=str(interaction.user.id))
+        await interaction.response.send_modal(await self._page_modal(first))
 
-    def _form_later(
+    async def _form_later(
         self, reply: Reply, workspace: str, user: int, lang: str | None
     ) -> list[Outgoing]:
         """A form that cannot open now, as the core words it (``notices.form_later``);
-        its button opens the form kept in ``_forms``."""
-        key = self._remember(reply, workspace, user)
-        later = notices.form_later(
-            self.services.content, lang, reply, reopen=(PAGE_ACTION, f"{key}:1")
-        )
-        return render([later]).messages
+        its button opens the form ``bot.forms`` keeps."""
+        first = await self.forms.remember(reply, workspace=workspace, user=str(user))
+        reopen = self.forms.opener(first)
+        return render(
+            [notices.form_later(self.services.content, lang, reply, reopen=reopen)]
+        ).messages
 
-    def _remember(self, reply: Reply, workspace: str, user: int) -> str:
-        assert reply.form is not None
-        now = time.monotonic()
-        for key in [k for k, p in self._forms.items() if now - p.created > PENDING_FORM_TTL_S]:
-            del self._forms[key]
-        key = secrets.token_urlsafe(12)
-        self._forms[key] = _PendingForm(reply.form, workspace, user, intro=reply.text)
-        return key
-
-    async def _page_modal(self, key: str, pending: _PendingForm, page: int) -> discord.ui.Modal:
-        pages = form_pages(pending.form)
+    async def _page_modal(self, page: Page) -> discord.ui.Modal:
         stash: dict[str, str] = {}
         modal = build_modal(
-            pending.form,
-            pages[page - 1],
-            custom_id=f"{PAGE_PREFIX}{key}:{page}",
-            page=page,
-            pages=len(pages),
-            intro=pending.intro if page == 1 else "",
+            page.form,
+            page.fields,
+            custom_id=PAGE_PREFIX + page.where,
+            page=page.number,
+            pages=page.pages,
+            intro=page.intro,
             stash=stash,
         )
         await self.state.stash(stash)
         return modal
-
-    def _pending(self, interaction: discord.Interaction[Any], key: str) -> _PendingForm | None:
-        pending = self._forms.get(key)
-        if pending is None or pending.user != interaction.user.id:
-            return None
-        return pending
-
-    @staticmethod
-    def _page_of(where: str) -> tuple[str, int]:
-        key, _, page = where.rpartition(":")
-        return key, whole_number(page, 1, 1000) or 1
-
-    async def _expired(self, interaction: discord.Interaction[Any]) -> None:
-        gone = notices.form_gone(self.services.content, language_of_locale(interaction.locale))
-        await self._send_messages(interaction, render([gone]).messages)
 
     async def _submitted(self, interaction: discord.Interaction[Any]) -> dict[str, str]:
         values: dict[str, str] = {}

@@ -15,13 +15,15 @@ from typing import Any
 import pytest
 
 from bot.clock import SimClock
+from bot.content import load_library
 from bot.context import Ctx, Services
 from bot.mentor import Mentor, default_features
 from bot.reply import Form, FormField, Reply
 from bot.router import Router
 from storage import mentoring
 from storage.checkins import get_checkin
-from storage.repo import MemberKey
+from storage.db import sessionmaker
+from storage.repo import MemberKey, Store
 from tests.adapters.discord.conftest import make_adapter, running
 from tests.conftest import wired_scheduler
 from tests.fakes import ARRIVAL_TIMEOUT_S
@@ -381,6 +383,74 @@ async def test_a_form_longer_than_a_modal_is_asked_in_pages(services: Services, 
         thanks = await fake.wait_interaction_response(int(page2["id"]))
     assert await answer_text(fake, thanks) == "thanks"
     assert got[0]["f0"] == "0" and got[0]["f6"] == "6" and len(got[0]) >= 7
+
+
+def survey_mentor(services: Services, got: list[dict[str, str]]) -> Mentor:
+    """The mentor with ``/mentor survey``: a form of seven inputs, two modal pages."""
+    extra = Router()
+    fields = tuple(FormField(f"f{i}", f"Field {i}", required=False) for i in range(7))
+
+    @extra.command("survey")
+    async def survey(ctx: Ctx, args: Sequence[str]) -> list[Reply]:
+        return [Reply(form=Form("survey:done", "Survey", fields, "Send"))]
+
+    @extra.form("survey:done")
+    async def done(ctx: Ctx, values: Mapping[str, str]) -> list[Reply]:
+        got.append(dict(values))
+        return [Reply(text="thanks")]
+
+    return Mentor(services, features=[*default_features(), extra])
+
+
+async def test_a_paged_form_survives_a_restart_and_is_only_its_members(
+    services: Services, fake: FakeDiscord, engine: Any, clock: SimClock
+):
+    """The pages sent so far are in the database: a new adapter on the same database
+    (a restart, or another process) opens page 2 and submits both pages' values. Another
+    member can neither open the form nor send a page of it."""
+    got: list[dict[str, str]] = []
+    guild = fake.add_guild()
+    ana, bob = fake.add_user("ana").id, fake.add_user("bob").id
+    where = {"guild_id": guild.id}
+    async with running(make_adapter(services, fake, mentor=survey_mentor(services, got))):
+        await command(fake, "profile", user_id=ana, **where)
+        _, first = await command(fake, "survey", user_id=ana, **where)
+        page1 = fake.modal_submit_interaction(
+            first.data["custom_id"], {f"f{i}": str(i) for i in range(5)}, user_id=ana, **where
+        )
+        await fake.dispatch("INTERACTION_CREATE", page1)
+        kept = await fake.wait_interaction_response(int(page1["id"]))
+        [next_id] = custom_ids(kept.data["components"])
+
+    restarted = Services(store=Store(sessionmaker(engine)), content=load_library(), clock=clock)
+    adapter = make_adapter(restarted, fake, mentor=survey_mentor(restarted, got))
+    async with running(adapter):
+        click = fake.component_interaction(next_id, message_id=kept.message_id, user_id=bob)
+        await fake.dispatch("INTERACTION_CREATE", click)
+        refused = await fake.wait_interaction_response(int(click["id"]))
+        forged = fake.modal_submit_interaction(
+            first.data["custom_id"].removesuffix(":1") + ":2",
+            {"f5": "bob", "f6": "bob"},
+            user_id=bob,
+            **where,
+        )
+        await fake.dispatch("INTERACTION_CREATE", forged)
+        not_sent = await fake.wait_interaction_response(int(forged["id"]))
+
+        click = fake.component_interaction(next_id, message_id=kept.message_id, user_id=ana)
+        await fake.dispatch("INTERACTION_CREATE", click)
+        second = await fake.wait_interaction_response(int(click["id"]))
+        assert second.type == 9 and second.data["title"] == "Survey (2/2)"
+        page2 = fake.modal_submit_interaction(
+            second.data["custom_id"], {"f5": "5", "f6": "6"}, user_id=ana, **where
+        )
+        await fake.dispatch("INTERACTION_CREATE", page2)
+        thanks = await fake.wait_interaction_response(int(page2["id"]))
+        assert await answer_text(fake, thanks) == "thanks"
+    for answer in (refused, not_sent):
+        assert answer.type == 4 and answer.data["flags"] & FLAG_EPHEMERAL
+        assert "no longer open" in answer.data["content"]
+    assert got == [{f"f{i}": str(i) for i in range(7)}]
 
 
 async def team_channel(fake: FakeDiscord, guild_id: int, channel_id: int, user_id: int):
