@@ -114,13 +114,6 @@ async def take(
         return Stored(found.key, found.member, found.form, found.intro, merged)
 
 
-async def purge(store: Store, *, now: datetime) -> int:
-    """Delete the expired forms; returns how many went."""
-    async with store.session() as s:
-        result = await s.execute(delete(PendingForm).where(PendingForm.expires_at <= now))
-        return result.rowcount or 0
-
-
 def _member_id(member: MemberKey) -> Select[tuple[int]]:
     return (
         select(Member.id)
