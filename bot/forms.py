@@ -93,8 +93,7 @@ class PagedForms:
         """Keep ``reply``'s form for the member; its first page. The core has answered
         the member, so they exist; were they deleted since (``forget``), LookupError."""
         assert reply.form is not None
-        key = secrets.token_urlsafe(12)
-        now = self.services.clock.now()
+        key, now = secrets.token_urlsafe(12), self.now
         member = MemberKey(self.platform, workspace, user)
         kept = await pending_forms.remember(
             self.services.store,
@@ -161,6 +160,7 @@ class PagedForms:
 
     @property
     def now(self) -> datetime:
+        """The services' clock (a test moves it)."""
         return self.services.clock.now()
 
     def _page(self, key: str, form: Form, intro: str, number: int) -> Page:
@@ -176,7 +176,8 @@ class PagedForms:
         )
 
     async def _part_kept(self, member: MemberKey, following: Page, hint: str | None) -> Reply:
-        """ "Part n of N is kept", in the member's language, and a button to ``following``."""
+        """The note that a page is kept, in the member's language, and a button that
+        opens ``following``."""
         language = await notices.language_for(self.services, member, hint)
         t, kept, pages = self.services.content.t, following.number - 1, following.pages
         note = t(language, "form.part_saved", page=kept, pages=pages)
