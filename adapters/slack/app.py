@@ -4,7 +4,8 @@ HTTP mode, one bot token or OAuth installs (docs/slack.md, "Modes").
 The runtime builds every resource once (one aiohttp session, the clients, the
 installation store) and closes them on the way out. Bolt answers nothing for a request
 no listener matches (in Socket Mode, Slack then retries it), so every kind of request
-the manifest subscribes to has a listener, and a catch-all acknowledges the rest.
+the manifest (``manifest.yml``, read by ``manifest.py``) subscribes to has a listener,
+and a catch-all acknowledges the rest.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from adapters.slack.installations import (
     DbOAuthStateStore,
     token_cipher,
 )
+from adapters.slack.manifest import manifest
 from adapters.slack.outlet import SlackOutlet
 from adapters.slack.pacing import SendLimits
 from bot.context import Services
@@ -45,17 +47,6 @@ Mode = Literal["socket", "http"]
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-#: The bot scopes the app asks for; docs/slack.md says why each is needed.
-BOT_SCOPES = (
-    "app_mentions:read",
-    "commands",
-    "chat:write",
-    "im:history",
-    "im:write",
-    "mpim:write",
-    "users:read",
-    "files:write",
-)
 
 
 @dataclass(frozen=True)
@@ -83,6 +74,18 @@ class SlackConfig:
         return bool(self.client_id and self.client_secret)
 
 
+def event_listeners(adapter: SlackAdapter) -> dict[str, Callable[..., Awaitable[None]]]:
+    """The listener of each event the manifest subscribes to, by the type bolt matches
+    (``message.im`` arrives as ``message``); test_manifest pins the two together."""
+    return {
+        "message": adapter.on_message,
+        "app_mention": adapter.on_mention,
+        "app_home_opened": adapter.on_home_opened,
+        "app_uninstalled": adapter.on_uninstalled,
+        "tokens_revoked": adapter.on_tokens_revoked,
+    }
+
+
 def build_app(
     config: SlackConfig,
     adapter: SlackAdapter,
@@ -91,6 +94,7 @@ def build_app(
     state_store: DbOAuthStateStore | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener; nothing connects until the runtime starts."""
+    declared = manifest()  # the scopes and the command Slack knows the app by
     oauth_settings = None
     if config.oauth:
         from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -98,7 +102,7 @@ def build_app(
         oauth_settings = AsyncOAuthSettings(
             client_id=config.client_id,
             client_secret=config.client_secret,
-            scopes=list(BOT_SCOPES),
+            scopes=list(declared.bot_scopes),  # docs/slack.md says why each is needed
             installation_store=installations,
             installation_store_bot_only=True,
             state_store=state_store,
@@ -114,15 +118,13 @@ def build_app(
         logger=logging.getLogger("mentorbot.slack.bolt"),
         name="mentorbot",
     )
-    app.command("/mentor")(adapter.on_command)
+    for command in declared.commands:
+        app.command(command)(adapter.on_command)
     app.action(render.ACTION_PATTERN)(adapter.on_action)
     app.action(re.compile("^" + re.escape(render.HOME_PAGE_ACTION)))(adapter.on_home_page)
     app.view(re.compile("^" + re.escape(render.CALLBACK_PREFIX)))(adapter.on_view)
-    app.event("message")(adapter.on_message)
-    app.event("app_mention")(adapter.on_mention)
-    app.event("app_home_opened")(adapter.on_home_opened)
-    app.event("app_uninstalled")(adapter.on_uninstalled)
-    app.event("tokens_revoked")(adapter.on_tokens_revoked)
+    for event, listener in event_listeners(adapter).items():
+        app.event(event)(listener)
 
     async def acknowledge(ack: Any) -> None:
         await ack()
