@@ -1,15 +1,61 @@
 """Sending to a member's DM through a cached channel id, and opening it anew when the
-platform says that channel is gone (the app was reinstalled, the DM was closed)."""
+platform says that channel is gone (the app was reinstalled, the DM was closed).
+
+Opening a DM is a request of its own, in a low rate tier on Slack (``conversations.open``)
+and under the global limit on Discord; the outbox caches the channel on the member, but
+a member's first deliveries, several at once in one tick, would each open it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+from adapters.common.caches import Lru
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+#: DM channel ids remembered in memory (the database keeps them all, on the member).
+DM_CACHE = 10_000
+
+
+class DmChannels(Generic[K]):
+    """The DM channels this process opened, by member, and the openings under way: two
+    deliveries to one member at once (a daily and a monthly prompt in one tick) open
+    the DM once, and the second waits for the first's answer."""
+
+    def __init__(self, size: int = DM_CACHE) -> None:
+        self._channels: Lru[K, str] = Lru(size)
+        self._opening: dict[K, asyncio.Future[str]] = {}
+
+    async def open(self, key: K, open_dm: Callable[[], Awaitable[str]]) -> str:
+        """The channel of ``key``: remembered, being opened, or opened now by ``open_dm``
+        (whose failure every waiter gets; nothing is remembered then)."""
+        found = self._channels.get(key)
+        if found is not None:
+            return found
+        pending = self._opening.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)  # one waiter cancelled leaves the rest
+        pending = self._opening[key] = asyncio.ensure_future(open_dm())
+        try:
+            channel = await pending
+        finally:
+            del self._opening[key]
+        self._channels.put(key, channel)
+        return channel
+
+    def forget(self, key: K) -> None:
+        """The platform said the channel is gone (``send_to_dm``'s ``forget``)."""
+        self._channels.pop(key)
+
+    def __len__(self) -> int:
+        return len(self._channels)
 
 
 async def send_to_dm(

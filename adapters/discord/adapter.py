@@ -26,6 +26,7 @@ import discord
 import discord.http
 from discord import app_commands
 
+from adapters.common.deadline import within
 from adapters.common.inflight import InFlight
 from adapters.common.lifecycle import Running
 from adapters.discord import components
@@ -476,12 +477,14 @@ class DiscordAdapter(Running):
         deferred ``defer_after`` seconds after the adapter first saw it, the time spent
         reading it (stash, member's server) included."""
         work = asyncio.ensure_future(self.mentor.handle(inbound))
+
+        async def defer() -> None:
+            if not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+
         try:
             left = self.defer_after - (asyncio.get_running_loop().time() - seen(interaction))
-            done, _ = await asyncio.wait({work}, timeout=max(left, 0.0))
-            if not done and not interaction.response.is_done():
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            replies = await work
+            replies, _ = await within(work, left, late=defer)
             workspace = inbound.actor.workspace if interaction.guild_id is None else None
             await self.send(interaction, replies, workspace=workspace)
             if not interaction.response.is_done():

@@ -16,6 +16,7 @@ server's owner also gets a DM saying what to fix.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import time
@@ -26,9 +27,11 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from adapters.common.dm import send_to_dm
+from adapters.common.dm import DmChannels, send_to_dm
 from adapters.common.pacing import Pacer, Slots, retry_after
-from adapters.discord.render import Outgoing, render
+from adapters.common.parts import first_then_rest
+from adapters.common.renders import RenderCache
+from adapters.discord.render import Outgoing, Rendered, render
 from adapters.discord.state import State
 from bot import notices
 from bot.context import Services
@@ -101,6 +104,11 @@ class DiscordOutlet:
         self.refusal_ttl = refusal_ttl
         #: "u:<user>" / "c:<channel>" -> (until, error key): refused, do not ask again.
         self._refused: dict[str, tuple[float, str]] = {}
+        #: Each distinct prompt of a fan-out is rendered once per server (its buttons
+        #: carry the server in a DM), and its stash written once.
+        self.renders: RenderCache[Rendered] = RenderCache()
+        #: A DM channel belongs to the user, whatever the server.
+        self._dms: DmChannels[str] = DmChannels()
 
     async def _request(self, call: Callable[[], Awaitable[T]]) -> T:
         async with self._slots:
@@ -112,11 +120,7 @@ class DiscordOutlet:
         refusal_key = f"u:{target.user}" if target.user else f"c:{target.channel}"
         self._check_refused(refusal_key)
         direct = target.user is not None
-        rendered = render(replies, workspace=target.workspace if direct else None, private_ok=False)
-        if not rendered.messages:
-            raise ValueError("nothing to send")  # the scheduler drops empty renders first
-        if rendered.stash:
-            await self.state.stash(rendered.stash)
+        rendered = await self._rendered(replies, workspace=target.workspace if direct else None)
         try:
             if direct:
                 return await self._send_dm(target, rendered.messages)
@@ -147,6 +151,21 @@ class DiscordOutlet:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise PlatformUnreachable("discord.unavailable", permanent=False) from exc
 
+    async def _rendered(self, replies: Sequence[Reply], *, workspace: str | None) -> Rendered:
+        """The replies rendered, their long custom ids stored: a rendering is cached
+        only once its stash is written (a content hash never changes its value), so a
+        cached one is safe to send as it is."""
+        found = self.renders.get(replies, context=workspace)
+        if found is not None:
+            return found
+        rendered = render(replies, workspace=workspace, private_ok=False)
+        if not rendered.messages:
+            raise ValueError("nothing to send")  # the scheduler drops empty renders first
+        if rendered.stash:
+            await self.state.stash(rendered.stash)
+        self.renders.put(replies, rendered, context=workspace)
+        return rendered
+
     # -- sending -----------------------------------------------------------------------------
 
     async def _send_dm(self, target: Target, messages: Sequence[Outgoing]) -> Sent:
@@ -159,9 +178,10 @@ class DiscordOutlet:
 
         channel_id, first = await send_to_dm(
             target.dm_channel,
-            open_dm=open_dm,
+            open_dm=lambda: self._dms.open(user, open_dm),
             send=lambda channel: self._send_all(int(channel), messages),
             stale=lambda exc: isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL,
+            forget=lambda: self._dms.forget(user),
         )
         return Sent(message_id=str(first), dm_channel=channel_id)
 
@@ -172,24 +192,22 @@ class DiscordOutlet:
         return Sent(message_id=str(first))
 
     async def _send_all(self, channel_id: int, messages: Sequence[Outgoing]) -> int:
-        """Send in order; returns the first message's id. Once the first is out, a later
-        part that fails is logged rather than raised: a retry of the whole delivery would
-        repeat what the member already has."""
+        """Send in order; returns the first message's id (``first_then_rest``: a later
+        part that fails is logged, and the next one still sent)."""
         channel = self.client.get_partial_messageable(channel_id)
-        first: int | None = None
-        for message in messages:
+
+        async def send(message: Outgoing) -> int:
             kwargs = send_kwargs(message, await attachments(message))
-            try:
-                sent = await self._request(lambda kw=kwargs: channel.send(**kw))
-            except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError):
-                if first is None:
-                    raise
-                log.exception("part of a delivery to channel %s was not sent", channel_id)
-                continue
-            if first is None:
-                first = sent.id
-        assert first is not None
-        return first
+            sent = await self._request(lambda: channel.send(**kwargs))
+            return sent.id
+
+        first, *more = messages
+        return await first_then_rest(
+            lambda: send(first),
+            lambda _: [functools.partial(send, message) for message in more],
+            failures=(discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError),
+            where=f"channel {channel_id}",
+        )
 
     # -- refusals ----------------------------------------------------------------------------
 

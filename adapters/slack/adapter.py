@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common.caches import Lru
+from adapters.common.deadline import within
 from adapters.common.inflight import InFlight
 from adapters.slack import render
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
@@ -263,12 +264,11 @@ class SlackAdapter:
                 submit = FormSubmit(actor=actor, form_id=form_id, values=values)
                 return actor, await self.handle(submit)
 
-            work = asyncio.ensure_future(answer())
-            try:
-                actor, replies = await asyncio.wait_for(asyncio.shield(work), SUBMIT_BUDGET)
-            except TimeoutError:
-                await ack()  # too slow for the modal: close it, answer in the DM
-                actor, replies = await work
+            # Too slow for the modal: it is closed (``ack``), and the answer goes to the DM.
+            (actor, replies), late = await within(
+                asyncio.ensure_future(answer()), SUBMIT_BUDGET, late=ack
+            )
+            if late:
                 await self.answer(link, replies, actor=actor, dm=True)
                 return
             errors: dict[str, str] = {}

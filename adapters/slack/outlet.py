@@ -10,7 +10,6 @@ process.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from adapters.common.caches import Lru
-from adapters.common.dm import send_to_dm
+from adapters.common.dm import DM_CACHE, DmChannels, send_to_dm
+from adapters.common.parts import first_then_rest
+from adapters.common.renders import RenderCache
 from adapters.slack.clients import NotInstalled, Sender, SlackClients, WorkspaceLink
 from adapters.slack.errors import SLACK_FAILURES, error_code, unreachable
 from adapters.slack.render import SlackMessage, render_message
@@ -30,8 +31,6 @@ from bot.timeoff import status_says_away
 
 log = logging.getLogger(__name__)
 
-#: DM channel ids remembered in memory (the database keeps them all, on the member).
-DM_CACHE = 10_000
 #: A member's status is read again after this long (on the clock passed in): a daily
 #: prompt and a nudge of the same morning cost one ``users.info``.
 STATUS_TTL = timedelta(minutes=10)
@@ -40,23 +39,6 @@ _Status = tuple[datetime, str, str, datetime | None]
 OnDisabled = Callable[[str, str], Awaitable[None]]
 #: Tells an admin (a Slack user id) that the digest could not be posted, in words.
 OnDigestFailed = Callable[[WorkspaceLink, str, PlatformUnreachable], Awaitable[None]]
-
-
-class RenderCache:
-    """Rendered messages of recently sent ``Reply`` objects, by identity: the core shares
-    one ``Reply`` among every member of a language due in a period, so a fan-out renders
-    each distinct prompt once instead of once per member."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._entries: Lru[int, tuple[Reply, list[SlackMessage]]] = Lru(size)
-
-    def messages(self, reply: Reply) -> list[SlackMessage]:
-        found = self._entries.get(id(reply))
-        if found is not None and found[0] is reply:
-            return found[1]
-        messages = render_message(reply)
-        self._entries.put(id(reply), (reply, messages))
-        return messages
 
 
 class SlackOutlet:
@@ -74,11 +56,9 @@ class SlackOutlet:
         self.sender = sender or Sender(clients)
         self.on_disabled = on_disabled
         self.on_digest_failed = on_digest_failed
-        self.renders = RenderCache()
-        #: DM channel ids this process opened or used, and opens under way: two prompts
-        #: for one member in one tick (daily and monthly) open the DM once.
-        self._dms: Lru[tuple[str, str], str] = Lru(DM_CACHE)
-        self._opening: dict[tuple[str, str], asyncio.Future[str]] = {}
+        #: Each distinct prompt of a fan-out is rendered once (``adapters.common.renders``).
+        self.renders: RenderCache[list[SlackMessage]] = RenderCache()
+        self._dms: DmChannels[tuple[str, str]] = DmChannels()
         self._statuses: Lru[tuple[str, str], _Status] = Lru(DM_CACHE)
 
     async def is_away(self, target: Target, *, now: datetime) -> bool:
@@ -146,34 +126,17 @@ class SlackOutlet:
         try:
             channel, ts = await send_to_dm(
                 target.dm_channel,
-                open_dm=lambda: self._open_dm(link, user),
+                open_dm=lambda: self._dms.open(
+                    (link.team_id, user), lambda: self.sender.open_dm(link, user)
+                ),
                 send=lambda channel: self._post(link, channel, replies),
                 stale=_stale_dm,
                 # A stale id may be in this process's cache too (another install).
-                forget=lambda: self._forget_dm(link.team_id, user),
+                forget=lambda: self._dms.forget((link.team_id, user)),
             )
         except SLACK_FAILURES as exc:
             raise await self._failed(link, exc, channel=None) from exc
         return Sent(message_id=f"{channel}:{ts}", dm_channel=channel)
-
-    def _forget_dm(self, team: str, user: str) -> None:
-        self._dms.pop((team, user))
-
-    async def _open_dm(self, link: WorkspaceLink, user: str) -> str:
-        key = (link.team_id, user)
-        found = self._dms.get(key)
-        if found is not None:
-            return found
-        pending = self._opening.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        pending = self._opening[key] = asyncio.ensure_future(self.sender.open_dm(link, user))
-        try:
-            channel = await pending
-        finally:
-            del self._opening[key]
-        self._dms.put(key, channel)
-        return channel
 
     async def _to_channel(
         self, link: WorkspaceLink, channel: str, replies: Sequence[Reply]
@@ -187,26 +150,30 @@ class SlackOutlet:
             raise error from exc
         return Sent(message_id=f"{channel}:{ts}")
 
+    def _messages(self, reply: Reply) -> list[SlackMessage]:
+        return self.renders.rendered([reply], lambda: render_message(reply))
+
     async def _post(self, link: WorkspaceLink, channel: str, replies: Sequence[Reply]) -> str:
-        """The first reply is the message; the rest go in its thread. Once the message
-        is posted the delivery counts as sent: a failure in the thread is logged, not
-        raised, or the outbox would post the message again."""
-        first, *more = self.renders.messages(replies[0])
-        ts = await self.sender.post(link, channel, first)
-        try:
+        """The first reply is the message; the rest go in its thread, as one part of the
+        delivery (``first_then_rest``): after a failure in it, nothing more is sent."""
+        first, *more = self._messages(replies[0])
+
+        async def thread(ts: str) -> None:
             for message in more:  # a reply over 50 blocks continues below, unthreaded
                 await self.sender.post(link, channel, message)
             for reply in replies[1:]:
-                await self.sender.post_all(
-                    link, channel, self.renders.messages(reply), thread_ts=ts
-                )
+                await self.sender.post_all(link, channel, self._messages(reply), thread_ts=ts)
             for reply in replies:
                 await self.sender.upload_files(
                     link, channel, reply, thread_ts=ts if reply is not replies[0] else None
                 )
-        except SLACK_FAILURES:
-            log.exception("slack: the rest of a delivery to %s failed after its message", channel)
-        return ts
+
+        return await first_then_rest(
+            lambda: self.sender.post(link, channel, first),
+            lambda ts: [lambda: thread(ts)],
+            failures=SLACK_FAILURES,
+            where=channel,
+        )
 
     async def _failed(
         self, link: WorkspaceLink, exc: BaseException, *, channel: str | None

@@ -1,10 +1,12 @@
-"""The stale-DM retry both outlets use."""
+"""The stale-DM retry and the DM channel cache both outlets use."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from adapters.common.dm import send_to_dm
+from adapters.common.dm import DmChannels, send_to_dm
 
 
 class Gone(Exception):
@@ -73,3 +75,61 @@ async def test_a_freshly_opened_channel_that_is_gone_is_a_real_failure() -> None
     with pytest.raises(Gone):
         await platform(None)
     assert platform.opened == 1
+
+
+# -- DmChannels: one opening per member at a time, remembered -------------------------------
+
+
+class Opener:
+    """Opens a DM when the test says so, counting the requests."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.answer: asyncio.Future[str] | None = None
+
+    async def __call__(self) -> str:
+        self.requests += 1
+        self.answer = asyncio.get_running_loop().create_future()
+        return await self.answer
+
+    async def asked(self) -> asyncio.Future[str]:
+        """The request under way, once the callers' tasks have run up to it."""
+        for _ in range(10):
+            if self.answer is not None:
+                return self.answer
+            await asyncio.sleep(0)
+        raise AssertionError("nothing opened the DM")
+
+
+async def test_two_deliveries_at_once_open_the_dm_once_and_remember_it() -> None:
+    dms: DmChannels[str] = DmChannels()
+    opener = Opener()
+    both = asyncio.gather(dms.open("U1", opener), dms.open("U1", opener))
+    (await opener.asked()).set_result("D1")
+    assert await both == ["D1", "D1"]
+    assert await dms.open("U1", opener) == "D1"
+    assert opener.requests == 1
+
+
+async def test_a_failed_opening_fails_every_waiter_and_is_not_remembered() -> None:
+    dms: DmChannels[str] = DmChannels()
+    opener = Opener()
+    both = asyncio.gather(dms.open("U1", opener), dms.open("U1", opener), return_exceptions=True)
+    (await opener.asked()).set_exception(Gone("U1"))
+    assert [type(r) for r in await both] == [Gone, Gone]
+    assert len(dms) == 0
+
+
+async def test_a_forgotten_channel_is_opened_again_and_the_cache_is_bounded() -> None:
+    dms: DmChannels[str] = DmChannels(size=2)
+    opened = iter(["D1", "D2", "D3", "D4"])
+
+    async def open_dm() -> str:
+        return next(opened)
+
+    assert await dms.open("U1", open_dm) == "D1"
+    dms.forget("U1")
+    assert await dms.open("U1", open_dm) == "D2"
+    await dms.open("U2", open_dm)
+    await dms.open("U3", open_dm)
+    assert len(dms) == 2

@@ -3,15 +3,20 @@ and never asking again what Discord refused."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import json
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import adapters.discord.outlet as outlet_module
 from bot import telemetry
 from bot.clock import SimClock
 from bot.content import load_library
@@ -20,7 +25,7 @@ from bot.delivery import Target
 from bot.errors import PlatformUnreachable
 from bot.events import Actor, Command
 from bot.mentor import Mentor
-from bot.reply import Reply
+from bot.reply import Button, Reply
 from schedules.engine import Scheduler
 from storage.db import sessionmaker
 from storage.migrate import migrate
@@ -267,3 +272,49 @@ async def test_an_ip_ban_stops_every_request_for_its_duration(
         fake.banned = False
     assert not banned.value.permanent and banned.value.retry_after == 600
     assert adapter.outlet.pacer.delay > 590  # the next delivery waits out the ban
+
+
+async def test_a_shared_prompt_renders_once_per_server_and_its_stash_is_kept(
+    services: Services, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+):
+    """The outbox hands every member of a language the same replies: one rendering per
+    server (its buttons carry the server), its long custom ids stored before sending."""
+    renders: list[str | None] = []
+    real_render = outlet_module.render
+
+    def counted(replies: Sequence[Reply], **options: Any) -> Any:
+        renders.append(options.get("workspace"))
+        return real_render(replies, **options)
+
+    monkeypatch.setattr(outlet_module, "render", counted)
+    guild, other = fake.add_guild(), fake.add_guild()
+    users = [fake.add_user().id for _ in range(3)]
+    prompt = [Reply(text="How was today?", buttons=(Button("Done", "checkin", "x" * 150),))]
+    adapter = make_adapter(services, fake)
+    async with running(adapter):
+        for user in users:
+            await adapter.outlet.deliver(Target("discord", str(guild.id), user=str(user)), prompt)
+        await adapter.outlet.deliver(Target("discord", str(other.id), user=str(users[0])), prompt)
+        clicked = [fake.dm_messages(user)[0].components for user in users]
+    assert renders == [str(guild.id), str(other.id)]
+    custom_ids = {json.dumps(components) for components in clicked}
+    assert len(custom_ids) == 1  # the same buttons for every member of the server
+    [token] = re.findall(r"~([A-Za-z0-9_-]+)", custom_ids.pop())
+    assert await adapter.state.unstash(token) == json.dumps(["checkin", "x" * 150])
+
+
+async def test_two_deliveries_at_once_to_a_new_member_open_the_dm_once(
+    services: Services, fake: FakeDiscord
+):
+    guild = fake.add_guild()
+    user = fake.add_user().id
+    target = Target("discord", str(guild.id), user=str(user))  # no DM channel known yet
+    adapter = make_adapter(services, fake)
+    async with running(adapter):
+        daily, monthly = await asyncio.gather(
+            adapter.outlet.deliver(target, [Reply(text="daily")]),
+            adapter.outlet.deliver(target, [Reply(text="monthly")]),
+        )
+    assert daily.dm_channel == monthly.dm_channel == str(fake.dm_channel(user).id)
+    assert len(fake.requests_matching("POST /users/@me/channels")) == 1
+    assert sorted(m.content for m in fake.dm_messages(user)) == ["daily", "monthly"]
