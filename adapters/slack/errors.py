@@ -8,13 +8,18 @@ Errors that are our own bug or a setup problem (``invalid_blocks``, ``missing_sc
 are transient on purpose: a permanent outcome would mark the *member* unreachable for a
 fault that is not theirs, while retries with backoff end in ``failed`` and a log line.
 
-Every key is a content-pack template (``slack.unreachable.*``), so ``/mentor profile``
-can tell the member, in their language, why prompts stopped.
+Each reason is declared once, with the codes that mean it, and is the content-pack
+template ``slack.unreachable.<reason>``, so ``/mentor profile`` can tell the member, in
+their language, why prompts stopped (every pack has each: tests/adapters/slack/test_errors.py).
+The tables stay here rather than in a data file: they are five short sets whose
+comments matter, and the rule that reads them (a DM and a channel read different ones)
+is the rest of this module.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Literal
 
 import aiohttp
@@ -29,18 +34,26 @@ WORKSPACE_GONE = frozenset(
     {"token_revoked", "invalid_auth", "account_inactive", "not_authed", "team_not_found"}
     | {"app_uninstalled", "team_access_not_granted", "org_login_required", "ekm_access_denied"}
 )
-#: The member cannot be reached by DM.
-USER_GONE = frozenset({"user_disabled", "user_not_found", "user_not_visible"})
-DM_REFUSED = frozenset(
-    {"cannot_dm_bot", "messages_tab_disabled", "is_archived", "channel_not_found"}
-    | {"restricted_action", "user_is_restricted", "cannot_find_service"}
-)
-#: A channel (the team digest's) that cannot take the post.
-CHANNEL_GONE = frozenset({"channel_not_found", "is_archived", "channel_is_archived"})
-NOT_IN_CHANNEL = frozenset(
-    {"not_in_channel", "restricted_action", "restricted_action_read_only_channel"}
-    | {"restricted_action_thread_only_channel", "restricted_action_non_threadable_channel"}
-)
+#: Why a DM to a member can never be sent, by the codes that say so. Each reason is a
+#: content key, ``slack.unreachable.<reason>``; the outcome stops that member.
+TO_A_MEMBER: Mapping[str, frozenset[str]] = {
+    "user": frozenset({"user_disabled", "user_not_found", "user_not_visible"}),
+    "no_dm": frozenset(
+        {"cannot_dm_bot", "messages_tab_disabled", "is_archived", "channel_not_found"}
+        | {"restricted_action", "user_is_restricted", "cannot_find_service"}
+    ),
+}
+#: The same for a channel (the team digest's); the outcome stops that digest. A code may
+#: mean one thing here and another for a DM (``channel_not_found``, ``restricted_action``).
+TO_A_CHANNEL: Mapping[str, frozenset[str]] = {
+    "channel_gone": frozenset({"channel_not_found", "is_archived", "channel_is_archived"}),
+    "not_in_channel": frozenset(
+        {"not_in_channel", "restricted_action", "restricted_action_read_only_channel"}
+        | {"restricted_action_thread_only_channel", "restricted_action_non_threadable_channel"}
+    ),
+}
+#: Every ``slack.unreachable.*`` key the outcomes name (the content packs have each).
+REASONS = ("workspace", *TO_A_MEMBER, *TO_A_CHANNEL)
 
 Scope = Literal["member", "channel", "workspace", "transient"]
 
@@ -52,14 +65,16 @@ def error_code(exc: SlackApiError) -> str:
         return "unknown_error"
 
 
-def scope_of(code: str, *, status: int = 200, channel_target: bool) -> Scope:
+def reason_of(code: str, *, status: int = 200, channel_target: bool) -> tuple[Scope, str | None]:
+    """Whom a failure stops, and why (None: it does not; try again)."""
     if status == 429 or status >= 500:
-        return "transient"
+        return "transient", None
     if code in WORKSPACE_GONE:
-        return "workspace"
-    if channel_target:
-        return "channel" if code in CHANNEL_GONE | NOT_IN_CHANNEL else "transient"
-    return "member" if code in USER_GONE | DM_REFUSED else "transient"
+        return "workspace", "workspace"
+    scope: Scope = "channel" if channel_target else "member"
+    reasons = TO_A_CHANNEL if channel_target else TO_A_MEMBER
+    why = next((reason for reason, codes in reasons.items() if code in codes), None)
+    return (scope, why) if why else ("transient", None)
 
 
 def unreachable(
@@ -69,27 +84,16 @@ def unreachable(
     if isinstance(exc, SlackApiError):
         code = error_code(exc)
         status = int(getattr(exc.response, "status_code", 200) or 200)
-        scope = scope_of(code, status=status, channel_target=channel_target)
-        if scope == "transient":
+        scope, why = reason_of(code, status=status, channel_target=channel_target)
+        if why is None:
             wait = retry_after_of(dict(getattr(exc.response, "headers", None) or {}))
             return PlatformUnreachable(
                 "slack.transient", permanent=False, retry_after=wait, error=code
             )
-        if scope == "workspace":
-            return PlatformUnreachable(
-                "slack.unreachable.workspace", permanent=True, scope="workspace", error=code
-            )
-        if scope == "channel":
-            key = (
-                "slack.unreachable.not_in_channel"
-                if code in NOT_IN_CHANNEL
-                else "slack.unreachable.channel_gone"
-            )
-            return PlatformUnreachable(
-                key, permanent=True, scope="channel", error=code, channel=channel or "?"
-            )
-        key = "slack.unreachable.user" if code in USER_GONE else "slack.unreachable.no_dm"
-        return PlatformUnreachable(key, permanent=True, scope="member", error=code)
+        where = {"channel": channel or "?"} if scope == "channel" else {}
+        return PlatformUnreachable(
+            f"slack.unreachable.{why}", permanent=True, scope=scope, error=code, **where
+        )
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError | OSError | SlackClientError):
         return PlatformUnreachable("slack.transient", permanent=False, error=type(exc).__name__)
     raise TypeError(f"not a Slack failure: {exc!r}")
