@@ -23,7 +23,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from adapters.common.lifecycle import Running
-from adapters.slack import render
+from adapters.slack import PLATFORM, render
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.clients import SlackClients
 from adapters.slack.gate import events_handler
@@ -250,7 +250,7 @@ class SlackRuntime(Running):
         workspace (the app may have been reinstalled since it was disabled)."""
         auth = await self._ask(clients.app_client().auth_test, "SLACK_BOT_TOKEN")
         team = auth.get("team_id")
-        if team and await self.services.store.set_workspace_disabled("slack", str(team), None):
+        if team and await self.services.store.set_workspace_disabled(PLATFORM, str(team), None):
             log.info("slack: workspace %s is enabled again", team)
 
     async def _check_app_token(self, clients: SlackClients) -> None:

@@ -29,6 +29,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.pacing import ChannelSpacing, Pacer, Slots, retry_after
+from adapters.slack import PLATFORM
 from adapters.slack.pacing import SendLimits
 from adapters.slack.render import SlackMessage
 from bot import telemetry
@@ -78,7 +79,7 @@ class RateLimitPause(AsyncRateLimitErrorRetryHandler):
         error: Exception | None = None,
     ) -> bool:
         if response is not None and response.status_code == 429:
-            telemetry.rate_limited("slack")  # every 429 passes here, the last one too
+            telemetry.rate_limited(PLATFORM)  # every 429 passes here, the last one too
         return await super().can_retry_async(
             state=state, request=request, response=response, error=error
         )

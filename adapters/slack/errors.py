@@ -94,16 +94,12 @@ def unreachable(
         return PlatformUnreachable(
             f"slack.unreachable.{why}", permanent=True, scope=scope, error=code, **where
         )
-    if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError | OSError | SlackClientError):
+    if isinstance(exc, NETWORK_FAILURES):
         return PlatformUnreachable("slack.transient", permanent=False, error=type(exc).__name__)
     raise TypeError(f"not a Slack failure: {exc!r}")
 
 
+#: The failures that are no answer at all: always worth another try.
+NETWORK_FAILURES = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 #: What ``unreachable`` understands; anything else is a bug and propagates.
-SLACK_FAILURES = (
-    SlackApiError,
-    SlackClientError,
-    aiohttp.ClientError,
-    asyncio.TimeoutError,
-    OSError,
-)
+SLACK_FAILURES = (SlackApiError, *NETWORK_FAILURES)

@@ -17,6 +17,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
+from adapters.slack import PLATFORM
 from bot.clock import Clock
 from bot.errors import ConfigError
 from storage.repo import Store
@@ -26,7 +27,6 @@ from storage.slack_models import SlackInstallation
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 SECRET_FIELDS = (
     "bot_token",
     "bot_refresh_token",

@@ -60,7 +60,8 @@ class SendLimits:
     def opens(self) -> Pacer:
         """A workspace's pacer for ``conversations.open``: unpaced unless
         ``opens_per_second`` is set, but a 429 still pauses it."""
-        return Pacer(self.opens_per_second or 1000.0, 1 if self.opens_per_second else 1000)
+        rate = self.opens_per_second
+        return Pacer(rate, 1) if rate else unpaced()
 
 
 def unpaced() -> Pacer:

@@ -19,12 +19,11 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.caches import Lru
+from adapters.slack import PLATFORM
 from adapters.slack.errors import SLACK_FAILURES
 from bot.events import Actor
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
 
 
 @dataclass(frozen=True, slots=True)
