@@ -110,10 +110,16 @@ class Library:
         return self.pack(lang).t(key, **values)
 
 
+# libyaml's safe loader where PyYAML has it (the wheels do): the same documents, ~8x
+# faster than the pure-Python one, which spent ~0.5 s of every process start (and of
+# every ``mentorbot`` the tests start) reading the packs.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise ContentError(f"{path}: not valid YAML: {exc}") from exc
 
