@@ -124,6 +124,7 @@ class DiscordAdapter(Running):
         api_url: str | None = None,
         shards: str | None = None,
         defer_after: float = DEFER_AFTER_S,
+        guard_after: float | None = None,
         rate_per_s: float = DEFAULT_RATE,
         outlet_concurrency: int = 16,
         client_options: Mapping[str, Any] | None = None,
@@ -135,6 +136,9 @@ class DiscordAdapter(Running):
         self.guild_id = guild_id
         self.api_url = api_url
         self.defer_after = defer_after
+        # A second past the deferral: by then a handler that took the click has said so.
+        # Tests that are not about this timing shorten it (each dropped click waits it out).
+        self.guard_after = defer_after + 1.0 if guard_after is None else guard_after
         self.start_attempts = start_attempts
         self.state = State(services.store, services.clock)
         self.pacer = discord_pacer(rate_per_s)
@@ -346,11 +350,12 @@ class DiscordAdapter(Running):
             await self._apologise(interaction, "error.internal")
 
     async def _answer_if_dropped(self, interaction: discord.Interaction[Any]) -> None:
-        """A handler that runs answers or defers within ``defer_after``; by a second
-        later, an interaction nobody took (``on_component`` marks it) nor answered was
-        dropped. A taken one is the handler's to answer, however slow: answering it here
-        too would show "stale" and make the handler's own answer fail."""
-        await asyncio.sleep(self.defer_after + 1.0)
+        """A handler that runs answers or defers within ``defer_after``; by
+        ``guard_after`` (a second later unless given), an interaction nobody took
+        (``on_component`` marks it) nor answered was dropped. A taken one is the
+        handler's to answer, however slow: answering it here too would show "stale" and
+        make the handler's own answer fail."""
+        await asyncio.sleep(self.guard_after)
         if not interaction.response.is_done() and take(interaction):
             log.info("interaction %s was not routed; answered as stale", interaction.id)
             await self._apologise(interaction, "error.stale_action")
