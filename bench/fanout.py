@@ -34,6 +34,11 @@ anything per member exists. For the baseline that growth is its jobs; for the ou
 is one tick's batches.
 
 On PostgreSQL (``--db``) the run uses a scratch schema that is dropped afterwards.
+
+A watchdog guards the outbox step: a tick that has not moved (no chunk written, no
+sends recorded) for ``WATCHDOG_S`` seconds is taken for a stall, and the step prints
+where every task waits (``bot.stacks``) and exits 3, instead of sitting there until
+someone kills it (one PostgreSQL run did, for 13 minutes, before the watchdog).
 """
 
 from __future__ import annotations
@@ -299,6 +304,31 @@ async def reset(url: str) -> dict[str, Any]:
 
 # --- 2. the outbox ------------------------------------------------------------------------
 
+#: Seconds without progress after which the outbox step is declared stalled.
+WATCHDOG_S = 90.0
+
+
+async def watchdog(after_s: float = WATCHDOG_S) -> None:
+    """Exit 3 with the stacks of every task once the running tick has not moved for
+    ``after_s`` seconds (``bot.telemetry.quiet_for``), or no tick has run for that long
+    (it never started, or it failed: its traceback is on stderr before the stacks)."""
+    from bot import stacks, telemetry
+
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(1.0)
+        quiet = telemetry.quiet_for()
+        if quiet is None:
+            quiet = time.monotonic() - started
+        if quiet > after_s:
+            print(
+                f"STALLED: the tick has not moved for {quiet:.0f} s; its tasks wait here:\n"
+                + stacks.all_task_stacks(),
+                file=sys.stderr,
+                flush=True,
+            )
+            os._exit(3)
+
 
 async def run_outbox(url: str, t0: float, members: int) -> dict[str, Any]:
     from bot.clock import SimClock
@@ -317,11 +347,13 @@ async def run_outbox(url: str, t0: float, members: int) -> dict[str, Any]:
     rss_start, _ = rss_mb()
     outlet = NullOutlet()
     scheduler = Scheduler(services, outlets={PLATFORM: outlet})
+    guard = asyncio.create_task(watchdog())
     scheduler.start(interval_s=3600)
     startup = time.time() - t0
     while scheduler.last_report is None:  # the interval job ticks once at start
         await asyncio.sleep(0.005)
     report = scheduler.last_report
+    guard.cancel()
     await scheduler.stop()
     _, peak = rss_mb()
     await engine.dispose()
@@ -471,7 +503,8 @@ def child(step: str, url: str, members: int, *extra: str) -> dict[str, Any]:
     command += ["--t0", repr(t0), *extra]
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"{step} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        # Long enough for a stalled run's task stacks (the watchdog's exit 3).
+        raise SystemExit(f"{step} failed ({done.returncode}):\n{done.stderr[-30000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -5,10 +5,15 @@ the thing happens); ``mentorbot.server`` exposes ``REGISTRY`` at ``/metrics`` an
 ``ticking_recently`` for ``/readyz``. Counts are per process: Prometheus sums them
 over workers. The outbox lag is not counted here but read from the database at each
 scrape (``mentorbot.server``), since it is the same for every worker.
+
+A tick that stops moving is a stall: :func:`warn_if_stalled` logs, once per stall,
+where every task of the process waits (``bot.stacks``), so the next one says where it
+waited instead of being a process that merely sits there.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Protocol
 
@@ -21,6 +26,14 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
+
+from bot import stacks
+
+log = logging.getLogger(__name__)
+
+#: A running tick that has not moved (written a chunk, recorded sends) for this long is
+#: stalled; so is a process whose last tick ended this long ago (``/readyz``).
+STALL_AFTER_S = 120.0
 
 #: The process's own registry (not prometheus_client's global one), so importing a
 #: library that registers metrics of its own adds nothing to ``/metrics`` unasked.
@@ -83,6 +96,8 @@ _running = 0
 #: When a running tick last moved: started, wrote a chunk of rows, or recorded sends.
 #: A tick that is running but has not moved for long is a stall, not a long fan-out.
 _progress_at: float | None = None
+#: The ``_progress_at`` of the stall last warned about: one warning per stall.
+_warned_for: float | None = None
 
 
 class Outcomes(Protocol):
@@ -136,12 +151,39 @@ def tick_finished(seconds: float) -> None:
     LAST_TICK.set_to_current_time()
 
 
+def quiet_for() -> float | None:
+    """Seconds since the running tick last moved; None when no tick runs."""
+    if not _running:
+        return None
+    return _clock() - _progress_at if _progress_at is not None else 0.0
+
+
+def warn_if_stalled(within_s: float = STALL_AFTER_S) -> bool:
+    """Whether a tick is running and has not moved for more than ``within_s`` seconds;
+    the first time a stall is seen (by ``/readyz`` or by the scheduler's own watch),
+    one warning with the stacks of the process's tasks says where they wait."""
+    global _warned_for
+    quiet = quiet_for()
+    if quiet is None or quiet <= within_s:
+        return False
+    if _warned_for != _progress_at:
+        _warned_for = _progress_at
+        log.warning(
+            "a scheduler tick has not moved for %.0f s (more than %.0f s); its tasks wait"
+            " here:\n%s",
+            quiet,
+            within_s,
+            stacks.all_task_stacks(),
+        )
+    return True
+
+
 def ticking_recently(within_s: float) -> tuple[bool, str]:
     """Whether the scheduler is alive, with the reason: a tick is running and has
     moved (written rows, recorded sends) within ``within_s`` seconds, so a long fan-out
     is not a stall but a tick stuck mid-way is; or one finished that recently."""
-    if _running:
-        quiet = _clock() - _progress_at if _progress_at is not None else 0.0
+    quiet = quiet_for()
+    if quiet is not None:
         if quiet <= within_s:
             return True, "a tick is running"
         return False, (

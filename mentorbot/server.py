@@ -30,8 +30,8 @@ from storage.models import Delivery
 log = logging.getLogger("mentorbot")
 
 #: The scheduler ticks every 15 s; this many seconds without a finished tick (and none
-#: running) make the process not ready.
-STALE_AFTER_S = 120.0
+#: running), or a running one that has not moved, make the process not ready.
+STALE_AFTER_S = telemetry.STALL_AFTER_S
 #: How long ``/readyz`` and ``/metrics`` wait for the database.
 DB_TIMEOUT_S = 3.0
 
@@ -93,6 +93,9 @@ class ProcessServer:
     async def readyz(self, request: web.Request) -> web.Response:
         database = await self._database_problem()
         ticking, how = telemetry.ticking_recently(self.stale_after)
+        if not ticking:
+            # A tick stuck mid-way: say once where it waits (in the log, not the body).
+            telemetry.warn_if_stalled(self.stale_after)
         lines = [
             f"database: {database or 'ok'}",
             f"scheduler: {'ok' if ticking else 'stalled'}, {how}",

@@ -66,6 +66,10 @@ from storage.writer import Writer, writer_for
 
 log = logging.getLogger(__name__)
 
+#: How often a scheduled tick is looked at for a stall (``Scheduler._watch``): the
+#: warning comes at most this long after ``telemetry.STALL_AFTER_S`` without progress.
+STALL_CHECK_S = 10.0
+
 
 @dataclass
 class TickReport:
@@ -151,6 +155,8 @@ class Scheduler:
         self._folded = False
         self._aps: AsyncIOScheduler | None = None
         self._running: asyncio.Task[Any] | None = None
+        #: Seconds between looks at a running tick for a stall (``_watch``).
+        self.stall_check_s = STALL_CHECK_S
         #: The last scheduled tick's report: for health checks and the benchmark.
         self.last_report: TickReport | None = None
 
@@ -244,9 +250,10 @@ class Scheduler:
     async def _scheduled_tick(self) -> None:
         # Shielded: a cancelled job (APScheduler shutting down) must not stop a tick
         # between sending and recording.
-        tick = self._running = asyncio.ensure_future(self.tick())
+        tick = self._running = asyncio.create_task(self.tick(), name="mentorbot-tick")
         telemetry.tick_started()
         started = perf_counter()
+        watch = asyncio.create_task(self._watch(), name="mentorbot-stall-watch")
         try:
             report = self.last_report = await asyncio.shield(tick)
             if report.claimed or report.created or report.missed:
@@ -256,9 +263,19 @@ class Scheduler:
         except Exception:
             log.exception("tick failed; the next one will retry")
         finally:
+            watch.cancel()  # it only sleeps and reads the clock
             telemetry.tick_finished(perf_counter() - started)
             if tick.done():
                 self._running = None
+
+    async def _watch(self) -> None:
+        """While a scheduled tick runs, look for a stall every :attr:`stall_check_s`:
+        ``/readyz`` says a stuck tick is not ready only when something asks, and a
+        benchmark or a worker without a probe would wait silently. The warning (once
+        per stall, ``telemetry.warn_if_stalled``) carries the stacks of the tasks."""
+        while True:
+            await asyncio.sleep(self.stall_check_s)
+            telemetry.warn_if_stalled()
 
     # --- the tick -------------------------------------------------------------------------
 
@@ -467,10 +484,10 @@ class Scheduler:
         try:
             async with asyncio.TaskGroup() as group:
                 if self._read_ahead:
-                    group.create_task(read())
-                group.create_task(write_all())
-                group.create_task(look_up())
-                group.create_task(send())
+                    group.create_task(read(), name="fan-out:read")
+                group.create_task(write_all(), name="fan-out:write")
+                group.create_task(look_up(), name="fan-out:look-up")
+                group.create_task(send(), name="fan-out:send")
         except BaseExceptionGroup as failed:
             # Callers of tick() expect the error itself, not a group of one.
             raise failed.exceptions[0] from None

@@ -4,11 +4,13 @@ kind of failure ends where it should."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection, func, select, update
 
+from bot import telemetry
 from bot.clock import SimClock
 from bot.context import Services
 from bot.delivery import Target
@@ -452,6 +454,56 @@ async def test_an_interval_job_drives_the_ticks(
     finally:
         await scheduler.stop()
     assert scheduler.last_report is not None
+    assert inbox.texts == ["prompt:daily 2027-03-01"]
+
+
+async def test_a_stalled_scheduled_tick_logs_where_it_waits_once(
+    services: Services,
+    inbox: Inbox,
+    clock: SimClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The scheduler watches its own tick: with no ``/readyz`` asking (a benchmark, a
+    worker without a probe), a tick that stops moving still logs one warning saying
+    where its tasks wait."""
+    await add_member(services)
+    clock.set(at("2027-03-01T09:00"))
+    quiet = [1000.0]  # telemetry's clock, moved by hand
+    monkeypatch.setattr(telemetry, "_clock", lambda: quiet[0])
+    monkeypatch.setattr(telemetry, "_running", 0)
+    monkeypatch.setattr(telemetry, "_warned_for", None)
+    caplog.set_level(logging.WARNING, logger="bot.telemetry")
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def stuck_on_the_platform(target: Target) -> None:
+        arrived.set()
+        await release.wait()
+
+    inbox.fail = stuck_on_the_platform
+    scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    scheduler.stall_check_s = 0.01
+    scheduler.start(interval_s=3600)
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "bot.telemetry"]
+
+    try:
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+        await asyncio.sleep(0.05)  # several looks while it has been quiet 0 s: nothing
+        assert warnings() == []
+        quiet[0] += telemetry.STALL_AFTER_S + 1
+        async with asyncio.timeout(10):
+            while not warnings():
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # more looks at the same stall: still one warning
+        [warning] = warnings()
+        assert "has not moved for 121 s" in warning
+        assert "mentorbot-tick: " in warning and "fan-out:send: " in warning
+        assert "in stuck_on_the_platform" in warning and "await release.wait()" in warning
+    finally:
+        release.set()
+        await scheduler.stop()
     assert inbox.texts == ["prompt:daily 2027-03-01"]
 
 

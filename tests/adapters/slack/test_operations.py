@@ -4,6 +4,7 @@ metrics move when prompts are sent, fail and meet 429s."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -95,8 +96,10 @@ async def test_slack_http_mode_and_the_probes_share_one_port(process: Process) -
 
 
 async def test_readyz_needs_the_database_and_a_recent_tick(
-    process: Process, monkeypatch: pytest.MonkeyPatch
+    process: Process, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.telemetry")
+    monkeypatch.setattr(telemetry, "_warned_for", None)
     now = [1000.0]
     monkeypatch.setattr(telemetry, "_clock", lambda: now[0])
     monkeypatch.setattr(telemetry, "_finished_at", None)
@@ -118,6 +121,11 @@ async def test_readyz_needs_the_database_and_a_recent_tick(
     status, body = await process.get("/readyz")
     assert status == 503 and "scheduler: stalled" in body
     assert "a tick is running but has not moved for 130 s" in body
+    # The stall is logged once, with where the process's tasks wait; asked again, not.
+    assert (await process.get("/readyz"))[0] == 503
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "bot.telemetry"]
+    assert "has not moved for 130 s" in warning and "tasks wait here" in warning
+    assert "File " in warning
     telemetry.tick_finished(0.5)
     now[0] += 60
     status, body = await process.get("/readyz")
