@@ -184,6 +184,8 @@ class Recorder:
         self._due = asyncio.Event()
         self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        #: Set by :meth:`close`: the loop's next flush is its last.
+        self._stopping = False
 
     def take(self, out: Outcomes) -> None:
         """Add results gathered elsewhere (a batch's checks) to the next flush."""
@@ -197,19 +199,29 @@ class Recorder:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run())
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="mentorbot-recorder")
 
     async def _run(self) -> None:
+        """Flush when due, until :meth:`close` asks it to stop; then flush once more
+        and return. It is never cancelled: a cancelled write could be written twice
+        (SQLite's thread commits anyway, and the batch went back into the buffer), and
+        on Python 3.11 a cancellation arriving as ``asyncio.wait_for`` finishes is
+        swallowed, so the loop went on and ``close()`` waited for it forever."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._due.wait(), self.every_s)
+                async with asyncio.timeout(self.every_s):
+                    await self._due.wait()
             self._due.clear()
+            stopping = self._stopping
             try:
                 await self.flush()
             except Exception:
                 # Kept in the buffer; the next flush (at the latest, the tick's last)
                 # tries again, and the tick fails if that one cannot write either.
                 log.exception("writing delivery outcomes failed; retrying")
+            if stopping:
+                return
 
     async def flush(self) -> None:
         async with self._flushing:
@@ -225,12 +237,16 @@ class Recorder:
             self.tally.add(out)
 
     async def close(self) -> None:
-        """Stop the clock and write what is left."""
+        """Stop the clock and write what is left: the write in progress finishes (it is
+        not cancelled), the loop writes whatever came meanwhile and returns, and a last
+        flush here raises if something is still unwritten (the loop only logs)."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            self._stopping = True
+            self._due.set()
+            # ``wait``, not ``await task``: a caller cancelled meanwhile gets its
+            # CancelledError, and it is not passed on to the write.
+            await asyncio.wait({task})
         await self.flush()
 
 

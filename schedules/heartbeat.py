@@ -120,19 +120,29 @@ class Heartbeat:
 
     @contextlib.asynccontextmanager
     async def kept(self) -> AsyncIterator[None]:
-        """Beat now and every :attr:`interval_s` until the block ends (a tick)."""
+        """Beat now and every :attr:`interval_s` until the block ends (a tick).
+
+        At the end the loop is asked to stop, not cancelled: a beat in progress
+        finishes (a cancelled write may commit anyway, on SQLite's thread, and a
+        cancelled wait can be swallowed, leaving a loop nobody stops)."""
         await self.beat()
-        task = asyncio.create_task(self._keep())
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._keep(stop), name="mentorbot-heartbeat")
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            stop.set()
+            # ``wait``, not ``await task``: the caller's own cancellation still reaches
+            # it, and is not passed on to a beat being written.
+            await asyncio.wait({task})
 
-    async def _keep(self) -> None:
+    async def _keep(self, stop: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval_s):
+                    await stop.wait()
+            if stop.is_set():
+                return
             try:
                 await self.beat()
             except Exception:
