@@ -458,11 +458,28 @@ class Scheduler:
                 read_after = page.last
             return page
 
+        async def write_until_done(limit: int) -> None:
+            try:
+                await write(limit)
+            except BaseException:
+                finished.set()  # the other loops stop after the write they are in
+                raise
+
         async def write_all() -> None:
             # The first loop starts with the small page; the others with whole ones.
             writers = 1 if self._read_ahead else max(1, self.writers)
             limits = [first] + [self.batch_size] * (writers - 1)
-            await asyncio.gather(*(write(limit) for limit in limits))
+            # Every loop is awaited to its end, even when one fails: ``gather`` does
+            # not cancel the others, and a loop left running outlived the failed tick,
+            # wrote rows claimed after the tick had put back what it held, and waited
+            # forever on ``chunks``. Told to stop instead, each finishes its write (its
+            # chunk still goes out while the other stages run) and returns.
+            results = await asyncio.gather(
+                *(write_until_done(limit) for limit in limits), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
             await chunks.put(None)
 
         # Members are read for chunk N+1 while chunk N is checked, rendered and sent.

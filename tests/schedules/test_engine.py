@@ -25,6 +25,7 @@ from tests.schedules.helpers import (
     MONDAY_8AM,
     Inbox,
     add_member,
+    add_members,
     at,
     plain_render,
     routine,
@@ -505,6 +506,55 @@ async def test_a_stalled_scheduled_tick_logs_where_it_waits_once(
         release.set()
         await scheduler.stop()
     assert inbox.texts == ["prompt:daily 2027-03-01"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_write_loop_that_fails_leaves_no_other_behind(
+    services: Services, inbox: Inbox, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a fan-out runs several write loops (``writers``). When one fails,
+    the tick fails only once the others have finished the write they are in, and
+    nothing is left running: ``gather`` does not cancel its other children, so a loop
+    used to outlive the failed tick, write its rows claimed after the tick had put back
+    what it held, and wait forever on a queue nobody read any more."""
+    from schedules import engine
+
+    await add_members(services, 30)
+    clock.set(at("2027-03-01T09:00"))
+    real_write_due = engine.write_due
+    calls = 0
+    second_in, release = asyncio.Event(), asyncio.Event()
+
+    async def write_due(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await second_in.wait()  # both loops are in a write
+            raise RuntimeError("disk full")
+        if calls == 2:
+            second_in.set()
+            await release.wait()  # a slow write, still going when the first fails
+        return await real_write_due(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "write_due", write_due)
+    scheduler = Scheduler(
+        services, outlets={"console": inbox}, render=plain_render, batch_size=10, writers=2
+    )
+    before = asyncio.all_tasks()
+    tick = asyncio.create_task(scheduler.tick())
+    await asyncio.wait_for(second_in.wait(), timeout=10)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not tick.done()  # the failure waits for the other loop's write
+    release.set()
+    with pytest.raises(RuntimeError, match="disk full"):
+        await asyncio.wait_for(tick, timeout=10)
+    assert asyncio.all_tasks() - before - {tick} == set()  # no loop left behind
+    assert calls == 2  # told to stop, the slow loop wrote no further page
+    # What the slow loop created is sent or back to pending: nothing stays held.
+    statuses = {row.status for row in await rows(services)}
+    assert statuses and statuses <= {"pending", "sent"}
+    assert len(inbox.got) == len({target.user for target, _ in inbox.got})
 
 
 async def test_member_rows_are_exported_and_forgotten_with_the_member(
