@@ -30,17 +30,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import discord
 
-from adapters.common import splitting
+from adapters.common import layout, splitting
 from adapters.common.splitting import cut
 from adapters.discord import components
 from adapters.discord.components import Stash
-from bot.markup import convert, to_plain
-from bot.reply import Button, Choice, Form, FormField, Option, Reply
+from bot.markup import to_plain
+from bot.reply import Form, FormField, Option, Reply
 
 CONTENT_LIMIT = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -69,9 +70,6 @@ EMBED_COLOUR = 0x2E86AB
 BLANK = "\u200b"
 EXPORT_FILENAME = "mentorbot-export.json"
 
-_PLACEHOLDER = re.compile("\x01(\\d+)\x02")
-
-
 # -- text -----------------------------------------------------------------------------------
 
 
@@ -79,28 +77,21 @@ def markdown(text: str) -> str:
     """The core's markup subset as Discord markdown; anything else that Discord would
     read as markdown (``__init__``, ``~~``, ``||``, ``# `` at a line start) is escaped,
     so a member's note shows as typed."""
-    spans: list[str] = []
-
-    def keep(rendered: str) -> str:
-        spans.append(rendered)
-        return f"\x01{len(spans) - 1}\x02"
-
-    def link(url: str, label: str) -> str:
-        safe_label = discord.utils.escape_markdown(label).replace("]", "\\]")
-        return keep(f"[{safe_label}]({url.replace(')', '%29')})")
-
-    out = convert(
-        text.replace("\x01", "").replace("\x02", ""),
-        bold=lambda s: keep(f"**{discord.utils.escape_markdown(s)}**"),
-        italic=lambda s: keep(f"*{discord.utils.escape_markdown(s)}*"),
-        code=lambda s: keep(f"`{s}`"),
-        link=link,
-        bullet=keep("- "),
+    escape = discord.utils.escape_markdown
+    return layout.kept_markup(
+        text,
+        escape=escape,
+        bold=lambda s: f"**{escape(s)}**",
+        italic=lambda s: f"*{escape(s)}*",
+        code=lambda s: f"`{s}`",
+        link=_link,
+        bullet="- ",
     )
-    out = discord.utils.escape_markdown(out)
-    while "\x01" in out:
-        out = _PLACEHOLDER.sub(lambda m: spans[int(m.group(1))], out)
-    return out
+
+
+def _link(url: str, label: str) -> str:
+    safe_label = discord.utils.escape_markdown(label).replace("]", "\\]")
+    return f"[{safe_label}]({url.replace(')', '%29')})"
 
 
 def plain(text: str, limit: int) -> str:
@@ -119,6 +110,26 @@ def split_text(text: str, limit: int) -> list[str]:
     """Chunks of at most ``limit`` characters, broken at a paragraph, a line or a space
     when one is in the second half of the chunk, else hard. Empty text gives no chunks."""
     return splitting.split_text(text, limit, keep_whole=_keep_whole)
+
+
+def _heading(title: str) -> str:
+    title = title.strip()
+    return f"**{markdown(title)}**" if title else ""
+
+
+STYLE = layout.Style(markup=markdown, heading=_heading, plain=plain, cut=cut, split=split_text)
+#: Replies with a title or sections go in embeds; the rest is message content.
+EMBED = layout.Limits(
+    title=EMBED_TITLE_LIMIT,
+    text=DESCRIPTION_LIMIT,
+    field=FIELD_VALUE_LIMIT,
+    fields=FIELDS_PER_EMBED,
+    row=BUTTONS_PER_ROW,
+    options=OPTIONS_PER_SELECT,
+    placeholder=PLACEHOLDER_LIMIT,
+    select_alone=True,
+)
+CONTENT = replace(EMBED, text=CONTENT_LIMIT)
 
 
 # -- embeds ---------------------------------------------------------------------------------
@@ -151,57 +162,49 @@ class _Draft:
         return embed
 
 
-class _EmbedBuilder:
-    """Fills embeds in reading order; text after fields starts a new embed, because an
-    embed shows its description above its fields."""
+def _embeds(laid: layout.Layout) -> list[list[discord.Embed]]:
+    """The layout's blocks as embeds, grouped into messages.
 
-    def __init__(self, title: str | None) -> None:
-        self.drafts = [_Draft(title=title)]
-
-    def _fresh(self) -> _Draft:
-        self.drafts.append(_Draft())
-        return self.drafts[-1]
-
-    def text(self, md: str) -> None:
-        for chunk in split_text(md, DESCRIPTION_LIMIT):
-            draft = self.drafts[-1]
+    Embeds fill in reading order; text after fields starts a new embed, because an embed
+    shows its description above its fields. A message takes at most 10 embeds and 6000
+    characters."""
+    drafts = [_Draft(title=laid.title)]
+    for block in laid.blocks:
+        if isinstance(block, layout.Text):
+            draft = drafts[-1]
             sep = "\n\n" if draft.description else ""
-            grown = len(sep) + len(chunk)
+            grown = len(sep) + len(block.text)
             if (
                 draft.fields
                 or len(draft.description) + grown > DESCRIPTION_LIMIT
                 or draft.size + grown > EMBEDS_TOTAL_LIMIT
             ):
-                draft, sep = self._fresh(), ""
-            draft.description += sep + chunk
-
-    def add_field(self, label: str, value_md: str) -> None:
-        name = plain(label, FIELD_NAME_LIMIT) or BLANK
-        chunks = split_text(value_md, FIELD_VALUE_LIMIT) or ["–"]
-        inline = len(chunks) == 1 and len(name) + len(chunks[0]) <= INLINE_FIELD_CHARS
-        for i, chunk in enumerate(chunks):
-            shown = name if i == 0 else BLANK
-            draft = self.drafts[-1]
+                drafts.append(draft := _Draft())
+                sep = ""
+            draft.description += sep + block.text
+            continue
+        for part in block.fields:
+            name = (plain(part.label, FIELD_NAME_LIMIT) or BLANK) if part.part == 1 else BLANK
+            value = part.value or "–"
+            inline = part.parts == 1 and len(name) + len(value) <= INLINE_FIELD_CHARS
+            draft = drafts[-1]
             if (
                 len(draft.fields) >= FIELDS_PER_EMBED
-                or draft.size + len(shown) + len(chunk) > EMBEDS_TOTAL_LIMIT
+                or draft.size + len(name) + len(value) > EMBEDS_TOTAL_LIMIT
             ):
-                draft = self._fresh()
-            draft.fields.append((shown, chunk, inline))
-
-    def messages(self) -> list[list[discord.Embed]]:
-        """The embeds grouped into messages of at most 10 embeds and 6000 characters."""
-        groups: list[list[_Draft]] = []
-        for draft in (d for d in self.drafts if not d.empty):
-            last = groups[-1] if groups else []
-            if (
-                not last
-                or len(last) >= EMBEDS_PER_MESSAGE
-                or (sum(d.size for d in last) + draft.size > EMBEDS_TOTAL_LIMIT)
-            ):
-                groups.append(last := [])
-            last.append(draft)
-        return [[d.embed() for d in group] for group in groups]
+                drafts.append(draft := _Draft())
+            draft.fields.append((name, value, inline))
+    groups: list[list[_Draft]] = []
+    for draft in (d for d in drafts if not d.empty):
+        last = groups[-1] if groups else []
+        if (
+            not last
+            or len(last) >= EMBEDS_PER_MESSAGE
+            or (sum(d.size for d in last) + draft.size > EMBEDS_TOTAL_LIMIT)
+        ):
+            groups.append(last := [])
+        last.append(draft)
+    return [[d.embed() for d in group] for group in groups]
 
 
 # -- components -----------------------------------------------------------------------------
@@ -237,77 +240,49 @@ class MentorComponent(
             await adapter.on_component(interaction, self.custom_id)
 
 
-@dataclass
-class _Rows:
-    """Action rows being filled: each row holds up to 5 buttons or one select."""
+_STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
 
-    rows: list[list[discord.ui.Item[Any]]] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
 
-    def unique(self, make: Any) -> str:
-        n = 0
-        while True:
-            custom_id = make(n)
-            if custom_id not in self.used:
-                self.used.add(custom_id)
-                return custom_id
-            n += 1
-
-    def add_button(self, button: Button, *, workspace: str | None, stash: Stash) -> None:
-        custom_id = self.unique(
-            lambda n: components.component_id(
-                button.action_id, button.value, workspace=workspace, n=n, stash=stash
-            )
+def _component(
+    item: layout.Item, *, used: set[str], workspace: str | None, stash: Stash
+) -> discord.ui.Item[Any]:
+    """A button or select; its custom id differs from every other one in ``used``."""
+    action_id, value = (
+        (item.action_id, "")
+        if isinstance(item, layout.Select)
+        else (item.button.action_id, item.button.value)
+    )
+    n = 0
+    while (
+        custom_id := components.component_id(
+            action_id, value, workspace=workspace, n=n, stash=stash
         )
-        style = {
-            "primary": discord.ButtonStyle.primary,
-            "danger": discord.ButtonStyle.danger,
-        }.get(button.style or "", discord.ButtonStyle.secondary)
-        item = discord.ui.Button(
-            label=plain(button.label, BUTTON_LABEL_LIMIT) or "•",
+    ) in used:
+        n += 1
+    used.add(custom_id)
+    if isinstance(item, layout.Select):
+        return discord.ui.Select(
             custom_id=custom_id,
-            style=style,
+            placeholder=item.placeholder or None,
+            options=[
+                discord.SelectOption(label=plain(o.label, OPTION_LABEL_LIMIT) or "•", value=v)
+                for v, o in item.options
+            ],
         )
-        last = self.rows[-1] if self.rows else None
-        if last is None or len(last) >= BUTTONS_PER_ROW or isinstance(last[0], discord.ui.Select):
-            self.rows.append([])
-        self.rows[-1].append(item)
-
-    def add_choice(self, choice: Choice, *, workspace: str | None, stash: Stash) -> None:
-        options = _distinct(choice.options, stash)
-        parts = [
-            options[i : i + OPTIONS_PER_SELECT] for i in range(0, len(options), OPTIONS_PER_SELECT)
-        ]
-        for index, part in enumerate(parts):
-            placeholder = plain(choice.placeholder, PLACEHOLDER_LIMIT)
-            if len(parts) > 1:
-                suffix = f" ({index + 1}/{len(parts)})"
-                placeholder = cut(placeholder, PLACEHOLDER_LIMIT - len(suffix)) + suffix
-            custom_id = self.unique(
-                lambda n: components.component_id(
-                    choice.action_id, "", workspace=workspace, n=n, stash=stash
-                )
-            )
-            select: discord.ui.Select[Any] = discord.ui.Select(
-                custom_id=custom_id,
-                placeholder=placeholder or None,
-                options=[discord.SelectOption(label=text, value=value) for text, value, _ in part],
-            )
-            self.rows.append([select])
+    return discord.ui.Button(
+        label=plain(item.button.label, BUTTON_LABEL_LIMIT) or "•",
+        custom_id=custom_id,
+        style=_STYLES.get(item.button.style or "", discord.ButtonStyle.secondary),
+    )
 
 
 def _distinct(options: Iterable[Option], stash: Stash) -> list[tuple[str, str, Option]]:
-    """(label, wire value, option); Discord rejects two options with one value in a
-    select, and picking either would do the same, so the second is dropped."""
-    seen: set[str] = set()
-    out: list[tuple[str, str, Option]] = []
-    for option in options:
-        value = components.option_value(option.value, stash=stash)
-        if value in seen:
-            continue
-        seen.add(value)
-        out.append((plain(option.label, OPTION_LABEL_LIMIT) or "•", value, option))
-    return out
+    """(label, wire value, option), one per wire value (see ``layout.distinct``)."""
+    wire = partial(components.option_value, stash=stash)
+    return [
+        (plain(option.label, OPTION_LABEL_LIMIT) or "•", value, option)
+        for value, option in layout.distinct(options, wire)
+    ]
 
 
 class StaticView(discord.ui.View):
@@ -331,14 +306,19 @@ class StaticModal(discord.ui.Modal):
         return True
 
 
-def _views(rows: Sequence[Sequence[discord.ui.Item[Any]]]) -> list[discord.ui.View]:
+def _views(
+    rows: Sequence[Sequence[layout.Item]], *, workspace: str | None, stash: Stash
+) -> list[discord.ui.View]:
+    """The rows, five to a message."""
+    used: set[str] = set()
     views: list[discord.ui.View] = []
-    for start in range(0, len(rows), ROWS_PER_MESSAGE):
+    for group in layout.pages(rows, ROWS_PER_MESSAGE):
         view = StaticView(timeout=None)
-        for row_index, row in enumerate(rows[start : start + ROWS_PER_MESSAGE]):
+        for row_index, row in enumerate(group):
             for item in row:
-                item.row = row_index
-                view.add_item(MentorComponent(item))
+                component = _component(item, used=used, workspace=workspace, stash=stash)
+                component.row = row_index
+                view.add_item(MentorComponent(component))
         views.append(view)
     return views
 
@@ -382,29 +362,16 @@ def render(
 
 
 def _render_one(reply: Reply, *, workspace: str | None, stash: Stash) -> list[Outgoing]:
-    body = reply.text
-    if reply.errors and not body.strip():
-        body = "\n".join(f"- {message}" for message in reply.errors.values())
-    messages: list[Outgoing] = []
-    if reply.title or reply.sections:
-        builder = _EmbedBuilder(plain(reply.title, EMBED_TITLE_LIMIT) if reply.title else None)
-        builder.text(markdown(body))
-        for section in reply.sections:
-            title = (section.title or "").strip()
-            heading = f"**{markdown(title)}**" if title else ""
-            text = markdown(section.text)
-            builder.text("\n".join(p for p in (heading, text) if p))
-            for f in section.fields:
-                builder.add_field(f.label, markdown(f.value))
-        messages = [Outgoing(embeds=group) for group in builder.messages()]
+    if reply.errors and not reply.text.strip():
+        reply = replace(reply, text="\n".join(f"- {m}" for m in reply.errors.values()))
+    structured = bool(reply.title or reply.sections)
+    wire = partial(components.option_value, stash=stash)
+    laid = layout.lay_out(reply, EMBED if structured else CONTENT, STYLE, wire=wire)
+    if structured:
+        messages = [Outgoing(embeds=group) for group in _embeds(laid)]
     else:
-        messages = [Outgoing(content=chunk) for chunk in split_text(markdown(body), CONTENT_LIMIT)]
-    rows = _Rows()
-    for button in reply.buttons:
-        rows.add_button(button, workspace=workspace, stash=stash)
-    for choice in reply.choices:
-        rows.add_choice(choice, workspace=workspace, stash=stash)
-    views = _views(rows.rows)
+        messages = [Outgoing(content=b.text) for b in laid.blocks if isinstance(b, layout.Text)]
+    views = _views(laid.rows, workspace=workspace, stash=stash)
     if views:
         if not messages:
             messages.append(Outgoing())
@@ -414,11 +381,11 @@ def _render_one(reply: Reply, *, workspace: str | None, stash: Stash) -> list[Ou
     if files or reply.document:
         if not messages:
             messages.append(Outgoing())
-        messages[0].files = files[:FILES_PER_MESSAGE]
+        first, *more = layout.pages(files, FILES_PER_MESSAGE) or [()]
+        messages[0].files = tuple(first)
         messages[0].document = reply.document
         messages[0].document_name = reply.document_name
-        for start in range(FILES_PER_MESSAGE, len(files), FILES_PER_MESSAGE):
-            messages.append(Outgoing(files=files[start : start + FILES_PER_MESSAGE]))
+        messages += [Outgoing(files=tuple(group)) for group in more]
     return messages
 
 
@@ -428,9 +395,7 @@ def _render_one(reply: Reply, *, workspace: str | None, stash: Stash) -> list[Ou
 def form_pages(form: Form) -> list[tuple[FormField, ...]]:
     """A modal holds five inputs; a longer form is asked in pages of five."""
     fields = form.fields or ()
-    return [tuple(fields[i : i + MODAL_INPUTS]) for i in range(0, len(fields), MODAL_INPUTS)] or [
-        ()
-    ]
+    return [tuple(page) for page in layout.pages(fields, MODAL_INPUTS)] or [()]
 
 
 def build_modal(

@@ -35,9 +35,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from adapters.common import splitting
+from adapters.common import layout, splitting
 from bot import markup
-from bot.reply import Button, Choice, Form, FormField, Reply, Section
+from bot.reply import Form, FormField, Reply
+from bot.reply import Option as CoreOption
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ INPUT_MAX_LENGTH = 3000
 BLOCK_ID = 255
 PRIVATE_METADATA = 3000
 CALLBACK_ID = 255
+#: A field's label is cut here: the value, in the same text, is what matters.
+FIELD_LABEL = 200
 #: Notification text of a message with blocks: shown in push notifications only.
 FALLBACK_TEXT = 300
 
@@ -76,9 +79,12 @@ INPUT_ACTION = "value"
 ELLIPSIS = splitting.ELLIPSIS
 
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-# Control characters Slack has no use for; \x00-\x02 are also our placeholders.
+# Control characters Slack has no use for; \x01 and \x02 are also the layout's placeholders.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PLACEHOLDER = re.compile("\x01(\\d+)\x02")
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPE)
 
 
 def u16(text: str) -> int:
@@ -107,21 +113,15 @@ def mrkdwn(text: str) -> str:
     ``<url|label>`` form. Escaping everything else means member-typed text such as
     ``<!channel>`` is shown, never acted on.
     """
-    links: list[str] = []
-
-    def link(url: str, label: str) -> str:
-        links.append(f"<{url.translate(_ESCAPE)}|{label.translate(_ESCAPE)}>")
-        return f"\x01{len(links) - 1}\x02"
-
-    out = markup.convert(
+    return layout.kept_markup(
         _CONTROL.sub("", text),
-        bold=lambda s: f"*{s}*",
-        italic=lambda s: f"_{s}_",
-        code=lambda s: f"`{s}`",
-        link=link,
+        escape=_escape,
+        bold=lambda s: f"*{_escape(s)}*",
+        italic=lambda s: f"_{_escape(s)}_",
+        code=lambda s: f"`{_escape(s)}`",
+        link=lambda url, label: f"<{_escape(url)}|{_escape(label)}>",
         bullet="• ",
-    ).translate(_ESCAPE)
-    return _PLACEHOLDER.sub(lambda m: links[int(m.group(1))], out)
+    )
 
 
 def _keep_whole(text: str, point: int) -> int:
@@ -145,6 +145,38 @@ def cut_mrkdwn(text: str, limit: int) -> str:
 def split_text(text: str, limit: int) -> list[str]:
     """``text`` (mrkdwn) in pieces that each fit ``limit``; blank pieces dropped."""
     return splitting.split_text(text, limit, utf16=True, keep_whole=_keep_whole)
+
+
+def _heading(title: str) -> str:
+    """A section's title as a bold line (a title with its own ``*`` keeps it as typed)."""
+    if not title.strip():
+        return ""
+    heading = _escape(plain(title, HEADER_TEXT))
+    return heading if "*" in heading else f"*{heading}*"
+
+
+def _label(label: str) -> str:
+    """A field's label as a bold line; "" for a blank one (no ellipsis stands in)."""
+    shown = " ".join(markup.to_plain(_CONTROL.sub("", label)).split())
+    label = _escape(cut(shown, FIELD_LABEL)) if shown else ""
+    return label if not label or "*" in label else f"*{label}*"
+
+
+def _option_value(value: str) -> str:
+    return _value(value, OPTION_VALUE) or "-"
+
+
+#: A field's label and value share one text; its value keeps room for the label.
+LIMITS = layout.Limits(
+    title=HEADER_TEXT,
+    text=SECTION_TEXT,
+    field=FIELD_TEXT - FIELD_LABEL - 3,
+    fields=SECTION_FIELDS,
+    row=ACTIONS_ELEMENTS,
+    options=SELECT_OPTIONS,
+    placeholder=PLACEHOLDER,
+)
+STYLE = layout.Style(markup=mrkdwn, heading=_heading, plain=plain, cut=cut, split=split_text)
 
 
 # -- action ids ---------------------------------------------------------------------------
@@ -178,106 +210,49 @@ def _value(value: str, limit: int) -> str:
 # -- blocks -------------------------------------------------------------------------------
 
 
-class _Counter:
-    """Numbers the interactive elements of one message or view."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def next(self, core_id: str) -> str:
-        self.n += 1
-        return action_id_for(core_id, self.n)
+def _field(part: layout.FieldPart) -> MarkdownTextObject:
+    """Label and value in one text; the cut only guards a label that escaping grew."""
+    label = _label(part.label) if part.part == 1 else ""
+    body = "\n".join(p for p in (label, part.value) if p) or ELLIPSIS
+    return MarkdownTextObject(text=cut_mrkdwn(body, FIELD_TEXT))
 
 
-def _text_sections(text: str, *, title: str | None = None) -> list[Block]:
-    body = mrkdwn(text) if text and text.strip() else ""
-    if title and title.strip():
-        heading = plain(title, HEADER_TEXT).translate(_ESCAPE)
-        heading = heading if "*" in heading else f"*{heading}*"
-        body = f"{heading}\n{body}" if body else heading
-    return [SectionBlock(text=MarkdownTextObject(text=p)) for p in split_text(body, SECTION_TEXT)]
-
-
-def _field_sections(section: Section) -> list[Block]:
-    texts: list[str] = []
-    for f in section.fields:
-        shown = " ".join(markup.to_plain(_CONTROL.sub("", f.label)).split())
-        label = cut(shown, 200).translate(_ESCAPE) if shown else ""
-        value = mrkdwn(f.value).strip()
-        label = label if not label or "*" in label else f"*{label}*"
-        body = "\n".join(p for p in (label, value) if p) or ELLIPSIS
-        texts.append(cut_mrkdwn(body, FIELD_TEXT))
+def _options(options: Iterable[tuple[str, CoreOption]]) -> list[Option]:
     return [
-        SectionBlock(fields=[MarkdownTextObject(text=t) for t in texts[i : i + SECTION_FIELDS]])
-        for i in range(0, len(texts), SECTION_FIELDS)
+        Option(value=value, text=PlainTextObject(text=plain(option.label, OPTION_TEXT)))
+        for value, option in options
     ]
 
 
-def _button(button: Button, counter: _Counter) -> ButtonElement:
+def _element(item: layout.Item) -> ButtonElement | StaticSelectElement:
+    if isinstance(item, layout.Select):
+        return StaticSelectElement(
+            placeholder=PlainTextObject(text=item.placeholder),
+            action_id=action_id_for(item.action_id, item.number),
+            options=_options(item.options),
+        )
+    button = item.button
     return ButtonElement(
         text=PlainTextObject(text=plain(button.label, BUTTON_TEXT), emoji=True),
-        action_id=counter.next(button.action_id),
+        action_id=action_id_for(button.action_id, item.number),
         value=_value(button.value, BUTTON_VALUE) or None,
         style=button.style,
     )
 
 
-def _options(options: Iterable[Any], *, limit: int | None = None) -> list[Option]:
-    """Slack options, one per distinct value (Slack refuses duplicates)."""
-    seen: set[str] = set()
-    out: list[Option] = []
-    for option in options:
-        value = _value(option.value, OPTION_VALUE) or "-"
-        if value in seen:
-            continue
-        seen.add(value)
-        out.append(Option(value=value, text=PlainTextObject(text=plain(option.label, OPTION_TEXT))))
-        if limit is not None and len(out) == limit:
-            break
-    return out
-
-
-def _selects(choice: Choice, counter: _Counter) -> list[StaticSelectElement]:
-    options = _options(choice.options)
-    groups = [options[i : i + SELECT_OPTIONS] for i in range(0, len(options), SELECT_OPTIONS)]
-    selects = []
-    for number, group in enumerate(groups, start=1):
-        placeholder = choice.placeholder
-        if len(groups) > 1:
-            placeholder = f"{placeholder} ({number}/{len(groups)})"
-        selects.append(
-            StaticSelectElement(
-                placeholder=PlainTextObject(text=plain(placeholder, PLACEHOLDER)),
-                action_id=counter.next(choice.action_id),
-                options=group,
-            )
-        )
-    return selects
-
-
-def _actions(elements: Sequence[Any]) -> list[Block]:
-    return [
-        ActionsBlock(elements=list(elements[i : i + ACTIONS_ELEMENTS]))
-        for i in range(0, len(elements), ACTIONS_ELEMENTS)
-    ]
-
-
-def reply_blocks(reply: Reply, counter: _Counter | None = None) -> list[Block]:
+def reply_blocks(reply: Reply) -> list[Block]:
     """Every block of a reply, in reading order, each within its own limits (the number
     of blocks is the caller's concern: it depends on where they go)."""
-    counter = counter or _Counter()
+    laid = layout.lay_out(reply, LIMITS, STYLE, wire=_option_value)
     blocks: list[Block] = []
-    if reply.title and reply.title.strip():
-        blocks.append(HeaderBlock(text=PlainTextObject(text=plain(reply.title, HEADER_TEXT))))
-    blocks += _text_sections(reply.text)
-    for section in reply.sections:
-        blocks += _text_sections(section.text, title=section.title)
-        blocks += _field_sections(section)
-    elements: list[Any] = [_button(b, counter) for b in reply.buttons]
-    for choice in reply.choices:
-        if choice.options:
-            elements += _selects(choice, counter)
-    blocks += _actions(elements)
+    if laid.title is not None:
+        blocks.append(HeaderBlock(text=PlainTextObject(text=laid.title)))
+    for block in laid.blocks:
+        if isinstance(block, layout.Text):
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=block.text)))
+        else:
+            blocks.append(SectionBlock(fields=[_field(f) for f in block.fields]))
+    blocks += [ActionsBlock(elements=[_element(i) for i in row]) for row in laid.rows]
     return blocks
 
 
@@ -305,10 +280,7 @@ def render_message(reply: Reply) -> list[SlackMessage]:
     if not blocks:
         blocks = [SectionBlock(text=MarkdownTextObject(text=ELLIPSIS)).to_dict()]
     text = fallback_text(reply)
-    return [
-        SlackMessage(text=text, blocks=blocks[i : i + MESSAGE_BLOCKS])
-        for i in range(0, len(blocks), MESSAGE_BLOCKS)
-    ]
+    return [SlackMessage(text=text, blocks=list(b)) for b in layout.pages(blocks, MESSAGE_BLOCKS)]
 
 
 def render_messages(replies: Iterable[Reply]) -> list[SlackMessage]:
@@ -320,7 +292,11 @@ def render_messages(replies: Iterable[Reply]) -> list[SlackMessage]:
 
 def _input(field: FormField) -> InputBlock:
     element: Any
-    options = _options(field.options, limit=SELECT_OPTIONS) if field.kind == "select" else []
+    options = (
+        _options(layout.distinct(field.options, _option_value)[:SELECT_OPTIONS])
+        if field.kind == "select"
+        else []
+    )
     placeholder = (
         PlainTextObject(text=plain(field.placeholder, PLACEHOLDER))
         if field.placeholder.strip()
@@ -383,7 +359,7 @@ def render_modal(reply: Reply, *, channel: str | None = None) -> dict[str, Any]:
             seen.add(block_id)
             inputs.append(_input(field))
     inputs = inputs[:VIEW_BLOCKS]
-    intro = reply_blocks(Reply(text=reply.text, sections=reply.sections), _Counter())[
+    intro = reply_blocks(Reply(text=reply.text, sections=reply.sections))[
         : VIEW_BLOCKS - len(inputs)
     ]
     view = View(
@@ -427,7 +403,7 @@ def render_home(reply: Reply, *, page: int = 0) -> dict[str, Any]:
     ]
     if len(blocks) > VIEW_BLOCKS:
         size = VIEW_BLOCKS - 2
-        pages = [blocks[i : i + size] for i in range(0, len(blocks), size)]
+        pages = layout.pages(blocks, size)
         page = min(max(page, 0), len(pages) - 1)
         nav: list[ButtonElement] = []
         if page > 0:
