@@ -21,9 +21,11 @@ custom id                  100   see ``components``
 modal title / inputs   45 / 5   longer forms are paged (``form_pages``)
 ========================  =====  =========================================
 
-Plain replies (no title, no sections) are message content; anything with structure goes
-in embeds. Buttons and selects are ``MentorComponent`` dynamic items, so no view object
-is kept per message and a click works after a restart.
+What goes where (text chunks, field parts, rows, numbered selects) is the shared layout's
+(``adapters.common.layout``), given these limits and Discord markdown; this module maps it
+to discord.py objects. Plain replies (no title, no sections) are message content;
+anything with structure goes in embeds. Buttons and selects are ``MentorComponent``
+dynamic items, so no view object is kept per message and a click works after a restart.
 """
 
 from __future__ import annotations

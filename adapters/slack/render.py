@@ -3,8 +3,10 @@
 Slack rejects a whole message (``invalid_blocks``) for one text over its limit, and the
 member then gets nothing; so every text is measured (in UTF-16 units, never fewer than
 Slack counts) and split or cut here, before Slack sees it. The limits are the constants
-below; docs/slack.md ("Slack's size limits") says what happens at each. Blocks are built
-with slack_sdk's models, whose validators check the result again on ``to_dict()``.
+below; docs/slack.md ("Slack's size limits") says what happens at each. What goes where
+(text chunks, field parts, rows, numbered selects) is the shared layout's
+(``adapters.common.layout``), given these limits and mrkdwn; this module maps it to
+slack_sdk's models, whose validators check the result again on ``to_dict()``.
 
 Action ids are ``mentor|<core action id>|<n>``: unique per element, as Slack wants, though
 the core may give two buttons one id; :func:`core_action_id` recovers the core's.

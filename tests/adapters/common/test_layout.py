@@ -236,3 +236,21 @@ def test_kept_markup_escapes_only_what_the_markup_did_not_write() -> None:
         bullet="• ",
     )
     assert out == "**bold [x](https://a.b)** 2\\*3 &lt;b>\n• item"
+
+
+@given(st.text(alphabet="ab<>*_`-|:/htps. \n\x01\x02", max_size=80))
+def test_kept_markup_leaves_no_placeholder_and_nothing_unescaped(text: str) -> None:
+    def escape(s: str) -> str:
+        return s.replace("<", "&lt;")
+
+    out = layout.kept_markup(
+        "<https://a|b> " + text,
+        escape=escape,
+        bold=lambda s: f"B{escape(s)}B",
+        italic=lambda s: f"I{escape(s)}I",
+        code=lambda s: f"C{escape(s)}C",
+        link=lambda url, label: f"L{escape(url)}|{escape(label)}L",
+        bullet="• ",
+    )
+    assert out.startswith("Lhttps://a|bL ")
+    assert "<" not in out and "\x01" not in out and "\x02" not in out
