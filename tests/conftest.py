@@ -63,6 +63,50 @@ if "TMPDIR" not in os.environ and os.path.isdir("/dev/shm") and os.access("/dev/
     tempfile.tempdir = "/dev/shm"
 
 
+# The longest tests (measured with --durations; several seconds each: real processes,
+# real pacing, Hypothesis over whole replies), longest first. They run before the rest:
+# xdist hands each worker a slice of the collection in order and a worker that runs dry
+# takes the tail of a busy one's queue, but a test that has started cannot be split, so
+# a long one met last kept one core busy while the other idled.
+RUN_FIRST = (
+    "tests/adapters/test_console_sim.py::test_demo_plays_a_month_for_a_team",
+    "tests/adapters/test_console_sim.py::test_demo_is_deterministic",
+    "tests/schedules/test_faults.py::test_crash_after_send_before_record_duplicates_at_most_once",
+    "tests/schedules/test_faults.py::test_after_downtime_each_routine_is_sent_once_or",
+    "tests/schedules/test_workers.py::test_workers_at_a_platforms_pace_never_send_a_held_row",
+    "tests/bot/test_digest.py::test_a_team_of_five_gets_one_digest_on_the_first",
+    "tests/test_startup.py::test_processes_started_at_once_on_a_fresh_database_all_migrate",
+    "tests/schedules/test_dst.py::test_spring_forward_fires_once_at_the_first_instant",
+    "tests/schedules/test_faults.py::test_a_crash_mid_fan_out_duplicates_at_most_about_a_second",
+    "tests/schedules/test_workers.py::test_two_workers_deliver_a_fan_out_exactly_once",
+    "tests/schedules/test_faults.py::test_crash_after_receipts_before_the_fold_sends_nothing",
+    "tests/schedules/test_dst.py::test_fall_back_fires_once_in_the_repeated_hour",
+    "tests/adapters/discord/test_render.py::test_any_reply_renders_within_every_discord_limit",
+    "tests/bot/test_bench_answer.py::test_the_answer_benchmark_reports_every_figure",
+    "tests/adapters/test_console.py::test_console_options_and_state_persist",
+    "tests/adapters/test_console_talk.py::test_a_sentence_answers_the_prompt",
+    "tests/bot/test_grammar_parsers.py::test_every_offered_value_is_accepted",
+    "tests/adapters/slack/test_render.py::test_any_reply_renders_into_messages_within",
+    "tests/schedules/test_faults.py::test_a_restarted_worker_takes_back_its_claims_at_once",
+    "tests/adapters/discord/test_hostile_interactions.py::test_any_interaction_gets_an_answer",
+    "tests/adapters/discord/test_run.py::test_an_outage_while_running_is_one_line_per_retry",
+    "tests/schedules/test_faults.py::test_crash_after_claim_is_sent_once_when_the_lease",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``RUN_FIRST`` tests first, in that order; the others keep theirs. Every
+    xdist worker collects the same way, so they still agree on the collection."""
+
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(RUN_FIRST) if item.nodeid.startswith(prefix)),
+            len(RUN_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: the rest stay in collection order
+
+
 async def _postgres_reachable(url: str) -> str | None:
     import asyncpg
 
