@@ -414,9 +414,7 @@ def build_modal(
     than 25 options becomes a text input (the core validates what is typed). ``intro``
     (the reply's text, a hint) heads the modal when there is room for it."""
     title = plain(form.title, MODAL_TITLE_LIMIT) or "Mentorbot"
-    if pages > 1:
-        suffix = f" ({page}/{pages})"
-        title = cut(title, MODAL_TITLE_LIMIT - len(suffix)) + suffix
+    title = layout.numbered(title, page, pages, MODAL_TITLE_LIMIT, cut)
     modal = StaticModal(title=title, custom_id=custom_id, timeout=None)
     if intro.strip() and len(fields) < MODAL_INPUTS:
         modal.add_item(discord.ui.TextDisplay(cut(markdown(intro), INPUT_VALUE_LIMIT)))
