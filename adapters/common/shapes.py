@@ -15,7 +15,7 @@ is refused whole, with one line naming the place, when the adapter starts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,13 @@ class ShapeFileError(ValueError):
     """A shapes file that is not one; the message is one line naming the place."""
 
 
-def parse(spec: Any, where: str = "shape") -> Any:
-    """The shape a YAML value declares (see the module docstring)."""
+def parse(spec: Any, where: str = "shape", *, inside: frozenset[int] = frozenset()) -> Any:
+    """The shape a YAML value declares (see the module docstring). ``inside``: the ids of
+    the values this one is nested in; YAML lets an anchor's value contain its own alias,
+    which would otherwise recurse until Python gives up, with no place named."""
+    if id(spec) in inside:
+        raise ShapeFileError(f"{where}: refers to itself (an alias inside its own anchor)")
+    inside |= {id(spec)}
     if spec is None:
         return None
     if isinstance(spec, str):
@@ -99,7 +104,7 @@ def parse(spec: Any, where: str = "shape") -> Any:
     if isinstance(spec, list):
         if not spec:
             raise ShapeFileError(f"{where}: an empty list of choices matches nothing")
-        return tuple(parse(s, f"{where}[{i}]") for i, s in enumerate(spec))
+        return tuple(parse(s, f"{where}[{i}]", inside=inside) for i, s in enumerate(spec))
     if not isinstance(spec, dict):
         raise ShapeFileError(f"{where}: {spec!r} is not a shape")
     kinds = [k for k in _OPTIONS if k in spec]
@@ -114,19 +119,23 @@ def parse(spec: Any, where: str = "shape") -> Any:
         min_len = spec.get("min_len", 0)
         if not isinstance(min_len, int) or isinstance(min_len, bool) or min_len < 0:
             raise ShapeFileError(f"{where}.min_len: {min_len!r} is not a count")
-        return ListOf(parse(spec[kind], inner), min_len)
+        return ListOf(parse(spec[kind], inner, inside=inside), min_len)
     if kind == "map":
-        return MapOf(parse(spec[kind], inner))
+        return MapOf(parse(spec[kind], inner, inside=inside))
     keys, required = spec[kind], spec.get("required", [])
     if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys):
         raise ShapeFileError(f"{inner}: expected a mapping of key: shape")
     if not isinstance(required, list) or not all(isinstance(k, str) for k in required):
         raise ShapeFileError(f"{where}.required: expected a list of keys")
-    return Obj({k: parse(v, f"{inner}.{k}") for k, v in keys.items()}, tuple(required))
+    return Obj(
+        {k: parse(v, f"{inner}.{k}", inside=inside) for k, v in keys.items()}, tuple(required)
+    )
 
 
-def load(path: Path) -> dict[str, Any]:
-    """Every named shape of a shapes file (a mapping of name: shape), each checked."""
+def load(path: Path, *, needs: Iterable[str] = ()) -> dict[str, Any]:
+    """Every named shape of a shapes file (a mapping of name: shape), each checked, and
+    the names in ``needs`` (what the reader looks up) present: a file without one is
+    refused here, not with a KeyError at each use."""
     try:
         with path.open(encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
@@ -135,4 +144,8 @@ def load(path: Path) -> dict[str, Any]:
         raise ShapeFileError(f"{path}: cannot be read: {problem}") from None
     if not isinstance(data, dict) or not data:
         raise ShapeFileError(f"{path}: expected a mapping of name: shape")
-    return {str(name): parse(spec, f"{path}: {name}") for name, spec in data.items()}
+    shapes = {str(name): parse(spec, f"{path}: {name}") for name, spec in data.items()}
+    missing = [name for name in needs if name not in shapes]
+    if missing:
+        raise ShapeFileError(f"{path}: no {', '.join(missing)}")
+    return shapes

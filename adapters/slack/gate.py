@@ -61,6 +61,8 @@ INTERACTIVE_TYPES = frozenset(
 
 #: Every key of a request body that bolt or the adapter reads, with its shape: data.
 SHAPES_FILE = Path(__file__).with_name("shapes.yaml")
+#: The shapes ``shape_problem`` looks up by name.
+SHAPES_USED = ("top", "interactive", "slash_command")
 #: What each type of request must carry for its listener to have something to answer.
 REQUIRED = {
     "url_verification": ("challenge",),
@@ -76,7 +78,7 @@ def shapes() -> Mapping[str, Any]:
     """``shapes.yaml``, read once; ``events_handler`` reads it at start, so a broken file
     stops the start with one line instead of failing the first request."""
     try:
-        return load_shapes(SHAPES_FILE)
+        return load_shapes(SHAPES_FILE, needs=SHAPES_USED)
     except ShapeFileError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -108,6 +108,8 @@ def test_a_shapes_file_declares_each_kind_and_shares_parts_by_anchor(tmp_path: P
         ("[str]\n", ""),
         ("", ""),
         ("a: {obj: {b: str}\n", ""),  # not YAML
+        ("a: &a {obj: {b: *a}}\n", "a.obj.b: refers to itself"),  # an anchor in itself
+        ("a: &a [str, *a]\n", "a[1]: refers to itself"),
     ],
 )
 def test_a_malformed_shapes_file_is_refused_in_one_line_naming_the_place(
@@ -120,6 +122,16 @@ def test_a_malformed_shapes_file_is_refused_in_one_line_naming_the_place(
     message = str(refused.value)
     assert "\n" not in message
     assert message.startswith(f"{path}: {place}")
+
+
+def test_a_shapes_file_without_a_name_its_reader_needs_is_refused(tmp_path: Path) -> None:
+    """Refused when read, not with a KeyError at each use (a 500 for every request)."""
+    path = tmp_path / "shapes.yaml"
+    path.write_text("top: str\nother: str\n")
+    assert set(load(path, needs=("top",))) == {"top", "other"}
+    with pytest.raises(ShapeFileError) as refused:
+        load(path, needs=("top", "interactive", "slash_command"))
+    assert str(refused.value) == f"{path}: no interactive, slash_command"
 
 
 def test_a_missing_shapes_file_is_refused_in_one_line(tmp_path: Path) -> None:

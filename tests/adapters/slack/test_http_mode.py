@@ -125,3 +125,19 @@ async def test_a_broken_shapes_file_stops_the_start_in_one_line(
         "str, int, float, bool, dict, list"
     )
     assert runtime.session is None  # closed on the way out
+
+
+def test_a_shapes_file_without_a_shape_the_gate_uses_is_refused_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without it every request would end in a KeyError and a 500, the start fine."""
+    partial = tmp_path / "shapes.yaml"
+    partial.write_text("top: {obj: {type: str}}\ninteractive: {obj: {}}\n")
+    monkeypatch.setattr(gate, "SHAPES_FILE", partial)
+    gate.shapes.cache_clear()
+    try:
+        with pytest.raises(ConfigError) as refused:
+            gate.events_handler(None, "secret")  # type: ignore[arg-type]
+    finally:
+        gate.shapes.cache_clear()
+    assert str(refused.value) == f"{partial}: no slash_command"
