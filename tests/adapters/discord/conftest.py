@@ -32,10 +32,18 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         assert not server.internal_errors
 
 
+#: The dropped-click guard's wait in these tests. Closing the adapter waits for it, so at
+#: the default (``defer_after`` + 1 s, 2.5 s) every test that clicked waited 2.5 s at
+#: the end. A click's handler claims it a few loop turns after it arrives, far within
+#: this; the tests about the guard's own timing give theirs.
+GUARD_AFTER_S = 0.5
+
+
 def make_adapter(
     services: Services, fake: FakeDiscord, *, mentor: Mentor | None = None, **options: Any
 ) -> DiscordAdapter:
     options.setdefault("client_options", {"guild_ready_timeout": 0.05})
+    options.setdefault("guard_after", GUARD_AFTER_S)
     return DiscordAdapter(
         services,
         mentor or Mentor(services),

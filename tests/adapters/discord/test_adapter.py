@@ -149,7 +149,7 @@ async def test_a_click_slow_to_read_is_answered_not_called_stale(
     the member got "that button is stale" and the real answer failed behind it."""
     guild = fake.add_guild()
     user = fake.add_user("kim").id
-    adapter = make_adapter(services, fake, defer_after=0.1)
+    adapter = make_adapter(services, fake, defer_after=0.1, guard_after=1.1)  # the default
     read = adapter._actor_or_explain
 
     async def slow_read(*args: Any, **kwargs: Any) -> Any:
@@ -194,7 +194,7 @@ async def test_a_click_reaching_its_handler_after_the_guard_is_answered_once(
     never both: the member read "stale" and then the answer as a follow-up."""
     guild = fake.add_guild()
     user = fake.add_user("lan").id
-    adapter = make_adapter(services, fake, defer_after=0.1)
+    adapter = make_adapter(services, fake, defer_after=0.1, guard_after=1.1)  # the default
     async with running(adapter):
         await command(fake, "profile", guild_id=guild.id, user_id=user)
         _, picker = await command(fake, "level", guild_id=guild.id, user_id=user)

@@ -61,9 +61,7 @@ async def test_any_interaction_gets_an_answer(
     user = fake.add_user().id
     where: dict[str, Any] = {"user_id": user, "guild_id": None if in_dm else guild.id}
     caplog.clear()
-    # Dropped clicks are answered by the guard: a short one here, since its timing is
-    # test_adapter.py's subject, not this one's (each example would wait out 1.3 s).
-    async with running(make_adapter(services, fake, defer_after=0.3, guard_after=0.5)):
+    async with running(make_adapter(services, fake, defer_after=0.3)):
         if in_dm:  # the member's server is known once they used /mentor there
             first = fake.slash_command_interaction(
                 "mentor", "profile", user_id=user, guild_id=guild.id
