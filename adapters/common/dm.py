@@ -9,6 +9,7 @@ a member's first deliveries, several at once in one tick, would each open it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
@@ -40,15 +41,20 @@ class DmChannels(Generic[K]):
         if found is not None:
             return found
         pending = self._opening.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)  # one waiter cancelled leaves the rest
-        pending = self._opening[key] = asyncio.ensure_future(open_dm())
-        try:
-            channel = await pending
-        finally:
+        if pending is None:
+            pending = self._opening[key] = asyncio.ensure_future(open_dm())
+            pending.add_done_callback(functools.partial(self._opened, key))
+        # Every waiter shielded, the one that started it too: a waiter cancelled leaves
+        # the opening to the others (unshielded, the first one's cancellation cancelled
+        # it, and the others got a CancelledError nobody had sent them).
+        return await asyncio.shield(pending)
+
+    def _opened(self, key: K, opening: asyncio.Future[str]) -> None:
+        """The opening ended: remembered if it gave a channel, whoever still waits."""
+        if self._opening.get(key) is opening:
             del self._opening[key]
-        self._channels.put(key, channel)
-        return channel
+        if not opening.cancelled() and opening.exception() is None:
+            self._channels.put(key, opening.result())
 
     def forget(self, key: K) -> None:
         """The platform said the channel is gone (``send_to_dm``'s ``forget``)."""

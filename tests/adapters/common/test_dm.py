@@ -120,6 +120,23 @@ async def test_a_failed_opening_fails_every_waiter_and_is_not_remembered() -> No
     assert len(dms) == 0
 
 
+async def test_the_first_waiter_cancelled_leaves_the_others_their_channel() -> None:
+    """The opening is shared: the caller that started it giving up (cancelled) must not
+    cancel it under the others, which would get a CancelledError nobody sent them."""
+    dms: DmChannels[str] = DmChannels()
+    opener = Opener()
+    first = asyncio.ensure_future(dms.open("U1", opener))
+    second = asyncio.ensure_future(dms.open("U1", opener))
+    answer = await opener.asked()
+    first.cancel()
+    await asyncio.wait({first})
+    answer.set_result("D1")
+    assert await second == "D1"
+    assert first.cancelled()
+    assert await dms.open("U1", opener) == "D1"  # remembered
+    assert opener.requests == 1
+
+
 async def test_a_forgotten_channel_is_opened_again_and_the_cache_is_bounded() -> None:
     dms: DmChannels[str] = DmChannels(size=2)
     opened = iter(["D1", "D2", "D3", "D4"])
