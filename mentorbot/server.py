@@ -105,7 +105,8 @@ class ProcessServer:
 
     async def metrics(self, request: web.Request) -> web.Response:
         try:
-            lag = await asyncio.wait_for(self.outbox_lag(), DB_TIMEOUT_S)
+            async with asyncio.timeout(DB_TIMEOUT_S):
+                lag = await self.outbox_lag()
         except Exception as exc:  # the other metrics still say something
             log.warning("metrics: could not read the outbox lag (%s)", reason(exc))
         else:

@@ -56,6 +56,12 @@ class DmChannels(Generic[K]):
         if not opening.cancelled() and opening.exception() is None:
             self._channels.put(key, opening.result())
 
+    def remembered(self, key: K) -> str | None:
+        """The channel this process opened for ``key``, if it still remembers it: tried
+        first like one from the database, so a stale one is opened anew (the database
+        may not know it yet: outcomes are written a second after the send)."""
+        return self._channels.get(key)
+
     def forget(self, key: K) -> None:
         """The platform said the channel is gone (``send_to_dm``'s ``forget``)."""
         self._channels.pop(key)

@@ -177,7 +177,7 @@ class DiscordOutlet:
             return str(data["id"])
 
         channel_id, first = await send_to_dm(
-            target.dm_channel,
+            target.dm_channel or self._dms.remembered(user),
             open_dm=lambda: self._dms.open(user, open_dm),
             send=lambda channel: self._send_all(int(channel), messages),
             stale=lambda exc: isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL,

@@ -125,7 +125,7 @@ class SlackOutlet:
         assert user is not None
         try:
             channel, ts = await send_to_dm(
-                target.dm_channel,
+                target.dm_channel or self._dms.remembered((link.team_id, user)),
                 open_dm=lambda: self._dms.open(
                     (link.team_id, user), lambda: self.sender.open_dm(link, user)
                 ),

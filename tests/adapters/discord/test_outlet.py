@@ -318,3 +318,24 @@ async def test_two_deliveries_at_once_to_a_new_member_open_the_dm_once(
     assert daily.dm_channel == monthly.dm_channel == str(fake.dm_channel(user).id)
     assert len(fake.requests_matching("POST /users/@me/channels")) == 1
     assert sorted(m.content for m in fake.dm_messages(user)) == ["daily", "monthly"]
+
+
+async def test_a_stale_dm_channel_remembered_only_in_memory_is_reopened(
+    services: Services, fake: FakeDiscord
+):
+    """The target carries no channel (the outbox writes outcomes a second after the
+    send) but this process remembers one Discord has since forgotten: it is opened
+    anew and the prompt delivered, not lost."""
+    guild = fake.add_guild()
+    user = fake.add_user().id
+    target = Target("discord", str(guild.id), user=str(user))
+    adapter = make_adapter(services, fake)
+    async with running(adapter):
+        first = await adapter.outlet.deliver(target, [Reply(text="daily")])
+        fake.inject_error(
+            f"POST /channels/{first.dm_channel}/messages", 404, 10003, "Unknown Channel"
+        )
+        again = await adapter.outlet.deliver(target, [Reply(text="weekly")])
+    assert again.dm_channel == first.dm_channel
+    assert len(fake.requests_matching("POST /users/@me/channels")) == 2
+    assert sorted(m.content for m in fake.dm_messages(user)) == ["daily", "weekly"]

@@ -78,6 +78,19 @@ async def test_a_stale_cached_dm_channel_is_reopened(fake, session) -> None:
     assert [c.ok for c in fake.calls_to("chat.postMessage")] == [False, True]
 
 
+async def test_a_stale_dm_channel_remembered_only_in_memory_is_reopened(fake, session) -> None:
+    """The outbox had not yet written the member's channel (outcomes are written a
+    second after the send), so the target carries none, but this process remembers
+    one that has since gone: it is opened anew, not a lost prompt."""
+    outlet = outlet_for(fake, session)
+    first = await outlet.deliver(dm("U0A"), [PROMPT])
+    fake.fail_next("chat.postMessage", "channel_not_found")
+    again = await outlet.deliver(dm("U0A"), [PROMPT])
+    assert again.dm_channel == first.dm_channel == fake.dm_channel_id("U0A")
+    assert len(fake.calls_to("conversations.open")) == 2
+    assert [c.ok for c in fake.calls_to("chat.postMessage")] == [True, False, True]
+
+
 async def test_digest_goes_to_the_channel_with_details_in_its_thread_a_second_apart(
     fake, session
 ) -> None:
