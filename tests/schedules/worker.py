@@ -2,6 +2,9 @@
 
     python -m tests.schedules.worker --db URL --now 2027-03-01T09:00 --out FILE [--mode M]
 
+(The tests fork it from ``tests/schedules/zygote.py`` with the same arguments, which
+calls :func:`run` in a child that has the imports already.)
+
 The outlet stands for the platform: it appends one line per message it accepts to
 ``--out`` (``sent <pid> <target> <kind> <period>``, written with O_APPEND so several
 processes can share the file; a write survives the SIGKILL of its writer). A target
@@ -185,8 +188,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tests.schedules.worker")
     parser.add_argument("--db", required=True)
     parser.add_argument("--now", required=True)
     parser.add_argument("--out", required=True)
@@ -205,4 +208,15 @@ if __name__ == "__main__":
     parser.add_argument("--host")
     parser.add_argument("--ready")
     parser.add_argument("--go")
-    print(json.dumps(asyncio.run(main(parser.parse_args()))), flush=True)
+    return parser
+
+
+def run(argv: Sequence[str]) -> None:
+    """Run one worker and print its totals as one JSON line (what the tests read)."""
+    print(json.dumps(asyncio.run(main(parser().parse_args(argv)))), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    run(sys.argv[1:])
