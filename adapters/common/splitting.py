@@ -18,20 +18,28 @@ KeepWhole = Callable[[str, int], int]
 
 
 def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units (>= code points)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    """Length in UTF-16 code units (>= code points).
+
+    Counted by the codec, not per character in Python: the renderers measure every
+    field and every remaining piece of a split, and a loop over characters made that
+    most of a render. ``surrogatepass`` counts a lone surrogate as the one unit it is.
+    """
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def prefix_within(text: str, limit: int, *, utf16: bool = False) -> int:
     """The number of code points of the longest prefix of ``text`` within ``limit``."""
+    end = min(len(text), max(limit, 0))
     if not utf16 or len(text) * 2 <= limit:
-        return min(len(text), max(limit, 0))
-    used = 0
-    for index, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return index
-    return len(text)
+        return end
+    # The prefix of ``end`` code points is at least ``end`` units; while it is over by
+    # ``over``, dropping ``ceil(over / 2)`` characters (each one or two units) can never
+    # drop one that would have fitted, and at least halves what is over.
+    while end > 0 and (over := utf16_len(text[:end]) - limit) > 0:
+        end -= (over + 1) // 2
+    return end
 
 
 def length(text: str, *, utf16: bool = False) -> int:

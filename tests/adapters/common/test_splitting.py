@@ -57,3 +57,17 @@ def test_every_chunk_fits_and_no_word_is_lost(text: str, limit: int, utf16: bool
     measure = utf16_len if utf16 else len
     assert all(0 < measure(c) <= limit for c in chunks)
     assert "".join("".join(chunks).split()) == "".join(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(["a", " ", "é", "\uffff", EMOJI, "\U00010000", "\ud800"])),
+    st.integers(-2, 90),
+)
+def test_utf16_measures_agree_with_counting_each_character(text: str, limit: int) -> None:
+    """The codec-based count and prefix are the per-character definition, lone
+    surrogates included (one unit each)."""
+    units = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    assert utf16_len(text) == sum(units)
+    fits = next((i for i in range(len(text)) if sum(units[: i + 1]) > limit), len(text))
+    assert prefix_within(text, limit, utf16=True) == fits
