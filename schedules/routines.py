@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from schedules.timing import Cadence, RoutineSpec, is_valid_timezone, next_due, upcoming
 from storage import outbox
@@ -83,10 +84,14 @@ def _cadence(cadence: str) -> Cadence:
 
 async def _load(store: Store, member_id: int) -> list[Routine]:
     async with store.session() as s:
-        found = {
-            r.cadence: r
-            for r in await s.scalars(select(Routine).where(Routine.member_id == member_id))
-        }
+        return await _read(s, member_id)
+
+
+async def _read(session: AsyncSession, member_id: int) -> list[Routine]:
+    found = {
+        r.cadence: r
+        for r in await session.scalars(select(Routine).where(Routine.member_id == member_id))
+    }
     return [found[c] for c in CADENCES if c in found]
 
 
@@ -116,7 +121,9 @@ async def ensure_routines(store: Store, member: Member, *, now: datetime) -> lis
                 }
             )
         await outbox.insert_routines(conn, rows)
-    return await _load(store, member.id)
+        # Read back in the same transaction: it sees its own rows and any a racing
+        # first contact committed, and saves a transaction on every member's first event.
+        return await _read(s, member.id)
 
 
 def _zone_or_utc(zone: str) -> str:
