@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,6 +30,55 @@ def alembic_config() -> Config:
     return config
 
 
+@cache
+def head_revisions(versions: Path = MIGRATIONS / "versions") -> frozenset[str] | None:
+    """The head revisions, read from the migration files' ``revision`` and
+    ``down_revision`` without importing Alembic; None when a file has something this
+    does not read (branch labels, ``depends_on``, a computed value): Alembic decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(versions.glob("*.py")):
+        if path.name == "__init__.py" or path.name.startswith("."):
+            continue  # as Alembic: neither is a revision
+        found: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                try:
+                    found[target.id] = ast.literal_eval(value)
+                except (ValueError, TypeError, SyntaxError):
+                    found[target.id] = ...  # computed: not for this reader
+        down = found.get("down_revision")
+        downs = (down,) if isinstance(down, str) else down if isinstance(down, tuple) else ()
+        readable = down is None or isinstance(down, str | tuple)
+        if (
+            not isinstance(found.get("revision"), str)
+            or found.get("branch_labels") is not None
+            or found.get("depends_on") is not None
+            or not readable
+            or not all(isinstance(d, str) for d in downs)
+        ):
+            return None
+        revisions.add(str(found["revision"]))
+        parents.update(str(d) for d in downs)
+    return frozenset(revisions - parents) if revisions else None
+
+
+def _at_heads(connection: Connection) -> bool:
+    """Whether the database is at every head already: then there is nothing to do,
+    and Alembic (~0.4 s of CPU to import and load the scripts) is not needed."""
+    heads = head_revisions()
+    if heads is None or not inspect(connection).has_table("alembic_version"):
+        return False
+    current = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return current == heads
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
 
@@ -48,6 +99,9 @@ async def migrate(engine: AsyncEngine, revision: str = "heads") -> None:
     tables; the others then find them at the head and change nothing. Without it two
     would both create ``alembic_version`` and one would die of a unique violation.
     (SQLite's writer lock already serialises them once the first one writes.)
+
+    A database at every head (each start but the first after a release) is seen from
+    ``alembic_version`` and the migration files' revision lines, without Alembic.
     """
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -55,4 +109,6 @@ async def migrate(engine: AsyncEngine, revision: str = "heads") -> None:
                 text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
                 {"key": MIGRATION_LOCK},
             )
+        if revision == "heads" and await connection.run_sync(_at_heads):
+            return
         await connection.run_sync(_upgrade, revision)
