@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, union_all
 
 from storage.models import (
     Assessment,
@@ -315,24 +315,28 @@ async def nudges_of(store: Store, member_id: int) -> list[Nudge]:
 
 async def changed_members(store: Store, *, since: datetime, until: datetime) -> dict[int, datetime]:
     """Members whose check-ins changed, or who logged a metric, in [since, until), with
-    the latest such instant of each."""
+    the latest such instant of each.
+
+    One statement (the two reads in a ``UNION ALL``): the nudge hook asks at every tick
+    and, on a simulated clock, before every tick too."""
+    checked = (
+        select(CheckIn.member_id, func.max(CheckIn.updated_at).label("at"))
+        .where(CheckIn.updated_at >= since, CheckIn.updated_at < until)
+        .group_by(CheckIn.member_id)
+    )
+    logged = (
+        select(MetricEntry.member_id, func.max(MetricEntry.created_at).label("at"))
+        .where(
+            MetricEntry.created_at >= since,
+            MetricEntry.created_at < until,
+            MetricEntry.source == "manual",
+        )
+        .group_by(MetricEntry.member_id)
+    )
     async with store.session() as s:
-        checked = await s.execute(
-            select(CheckIn.member_id, func.max(CheckIn.updated_at))
-            .where(CheckIn.updated_at >= since, CheckIn.updated_at < until)
-            .group_by(CheckIn.member_id)
-        )
-        logged = await s.execute(
-            select(MetricEntry.member_id, func.max(MetricEntry.created_at))
-            .where(
-                MetricEntry.created_at >= since,
-                MetricEntry.created_at < until,
-                MetricEntry.source == "manual",
-            )
-            .group_by(MetricEntry.member_id)
-        )
+        rows = await s.execute(union_all(checked, logged))
         latest: dict[int, datetime] = {}
-        for member_id, at in [*checked, *logged]:
+        for member_id, at in rows:
             at = _aware(at)
             if member_id not in latest or at > latest[member_id]:
                 latest[member_id] = at
