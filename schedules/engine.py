@@ -38,7 +38,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -153,6 +153,10 @@ class Scheduler:
         self._read_ahead = False
         self._writer: Writer | None = None
         self._folded = False
+        #: Calls of :meth:`enqueue` under way and ended: a tick whose probe found
+        #: nothing claimable still claims if one is under way or one ended since.
+        self._enqueuing = 0
+        self._enqueued = 0
         self._aps: AsyncIOScheduler | None = None
         self._running: asyncio.Task[Any] | None = None
         #: Seconds between looks at a running tick for a stall (``_watch``).
@@ -285,7 +289,8 @@ class Scheduler:
             started = perf_counter()
             now = self.services.clock.now()
             report = TickReport(now=now)
-            report.resumed = await self._resume(now)
+            enqueued = self._enqueued
+            report.resumed, probe = await self._resume(now)
             heartbeat = self.heartbeat
             cache = RenderCache(self.services, self.render, enabled=self.cache_renders)
             dispatcher = Dispatcher(
@@ -299,10 +304,23 @@ class Scheduler:
                 max_in_flight=self.max_in_flight,
                 max_attempts=self.max_attempts,
             )
-            # The heartbeat holds everything this tick claims, sending or queued.
-            async with heartbeat.kept():
-                await heartbeat.take_back()
-                await self._deliver(now, report, dispatcher)
+            # The heartbeat holds everything this tick claims, sending or queued; its
+            # first beat also takes back the rows of dead workers on this host.
+            async with heartbeat.kept(take_back=True) as taken_back:
+                # Claim unless the probe found nothing claimable and nothing since can
+                # have made a row claimable: rows taken back, or rows enqueued (by the
+                # hooks, or by anything else in this process meanwhile).
+                def may_claim() -> bool:
+                    return (
+                        probe.claimable
+                        or taken_back > 0
+                        or self._enqueuing > 0
+                        or self._enqueued != enqueued
+                    )
+
+                await self._deliver(
+                    now, report, dispatcher, routines_due=probe.routines_due, may_claim=may_claim
+                )
             report.add(dispatcher.recorder.tally)
             report.handed_over_s = perf_counter() - started
             # Receipts are written only by sends; a scheduler's first tick also folds
@@ -346,18 +364,36 @@ class Scheduler:
             )
         return self._heartbeat
 
-    async def _deliver(self, now: datetime, report: TickReport, dispatcher: Dispatcher) -> None:
+    async def _deliver(
+        self,
+        now: datetime,
+        report: TickReport,
+        dispatcher: Dispatcher,
+        *,
+        routines_due: bool,
+        may_claim: Callable[[], bool],
+    ) -> None:
         """Steps 2-4, with the dispatcher's recorder writing outcomes as they come. If
         they fail midway, what this worker still holds goes back to ``pending`` (after
-        the last outcomes are written), since no other worker takes a live one's rows."""
+        the last outcomes are written), since no other worker takes a live one's rows.
+
+        The fan-out runs only when the tick's first read found a routine due
+        (``outbox.tick_probe``), the claim only after a fan-out or when ``may_claim``
+        says a row may be claimable, and the recorder starts only when something is
+        to be sent: an idle tick spawns none of their tasks or transactions. (Rows a
+        fan-out creates for this worker's platforms are created claimed, and its
+        retries wait at least ``policy.BACKOFF_BASE``, but a fan-out is no idle
+        tick: the claim runs after it as it always did.)"""
         recorder = dispatcher.recorder
-        recorder.start()
         done = False
         try:
-            await self._fan_out(now, report, dispatcher)
+            if routines_due:
+                recorder.start()
+                await self._fan_out(now, report, dispatcher)
             await self._run_hooks(now)
-            if self.outlets:
+            if self.outlets and (routines_due or may_claim()):
                 while jobs := await self._claim(now):
+                    recorder.start()
                     report.claimed += len(jobs)
                     await dispatcher.deliver(jobs, now)
             done = True
@@ -519,23 +555,29 @@ class Scheduler:
             except Exception:
                 log.exception("tick hook %r failed; the next tick runs it again", hook)
 
-    async def _resume(self, now: datetime) -> int:
-        """Clear ``paused`` once the member's local date reaches ``paused_until``."""
+    async def _resume(self, now: datetime) -> tuple[int, outbox.Probe]:
+        """Clear ``paused`` once the member's local date reaches ``paused_until``;
+        returns how many were resumed and the tick's probe (whether any routine is due,
+        whether any row is claimable), all read by one statement
+        (``outbox.tick_probe``)."""
         async with self.store.session() as s:
             conn = await s.connection()
             if conn.dialect.name == "sqlite" and not isinstance(self._writing, asyncio.Lock):
                 self._writing = asyncio.Lock()
                 self._read_ahead = True
-            candidates = await outbox.paused_with_end(
-                conn, on_or_before=now.date() + timedelta(days=1)
+            probe = await outbox.tick_probe(
+                conn,
+                now=now,
+                on_or_before=now.date() + timedelta(days=1),
+                platforms=tuple(self.outlets),
             )
             due = [
                 row.id
-                for row in candidates
+                for row in probe.paused
                 if now.astimezone(_zone(row.timezone)).date() >= row.paused_until
             ]
             await outbox.resume_members(conn, due)
-        return len(due)
+        return len(due), probe
 
     def _claim_for(self, now: datetime) -> outbox.Claim:
         return outbox.Claim(
@@ -604,8 +646,15 @@ class Scheduler:
             "payload": payload or {},
             "created_at": self.services.clock.now(),
         }
-        async with self.store.session() as s:
-            return await outbox.insert_delivery(await s.connection(), values)
+        # Counted for a tick that read nothing claimable (``tick``): it claims anyway
+        # while an enqueue is under way or once one has ended since its read.
+        self._enqueuing += 1
+        try:
+            async with self.store.session() as s:
+                return await outbox.insert_delivery(await s.connection(), values)
+        finally:
+            self._enqueuing -= 1
+            self._enqueued += 1
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from bot.clock import Clock
 from storage import outbox
@@ -103,33 +103,43 @@ class Heartbeat:
         before another worker would take the rows."""
         return self.lease.total_seconds() / 4
 
-    async def beat(self) -> None:
+    async def beat(self, *, take_back: bool = False) -> int:
+        """Write a beat. With ``take_back``, the same transaction then does what
+        :meth:`take_back` does (a tick starts with both: one transaction instead of
+        two), and the rows it took back are returned; else 0."""
         now = self.clock.now()
         me = self.identity
-        work = partial(
-            outbox.beat,
-            owner=me.owner,
-            host=me.host,
-            pid=me.pid,
-            now=now,
-            alive_until=now + self.lease,
-        )
+
+        def transaction(conn: Connection) -> int:
+            outbox.beat(
+                conn,
+                owner=me.owner,
+                host=me.host,
+                pid=me.pid,
+                now=now,
+                alive_until=now + self.lease,
+            )
+            return self._take_back(conn) if take_back else 0
+
         async with self.writing:
-            await self.writer.run(work)
+            taken = await self.writer.run(transaction)
         self.beat_at = now
+        return taken
 
     @contextlib.asynccontextmanager
-    async def kept(self) -> AsyncIterator[None]:
-        """Beat now and every :attr:`interval_s` until the block ends (a tick).
+    async def kept(self, *, take_back: bool = False) -> AsyncIterator[int]:
+        """Beat now and every :attr:`interval_s` until the block ends (a tick); with
+        ``take_back``, the first beat also takes back dead workers' rows, and the block
+        gets how many it took.
 
         At the end the loop is asked to stop, not cancelled: a beat in progress
         finishes (a cancelled write may commit anyway, on SQLite's thread, and a
         cancelled wait can be swallowed, leaving a loop nobody stops)."""
-        await self.beat()
+        taken = await self.beat(take_back=take_back)
         stop = asyncio.Event()
         task = asyncio.create_task(self._keep(stop), name="mentorbot-heartbeat")
         try:
-            yield
+            yield taken
         finally:
             stop.set()
             # ``wait``, not ``await task``: the caller's own cancellation still reaches
@@ -154,29 +164,24 @@ class Heartbeat:
         """Put back to ``pending`` the rows of workers on this host whose process is
         gone (this one's predecessor after a restart, a crashed neighbour), and forget
         them. Returns how many rows came back."""
-        me = self.identity
-
-        def dead(rows: list[Row[Any]]) -> list[str]:
-            return [
-                row.owner
-                for row in rows
-                if row.owner not in _BEATING_HERE
-                and (row.pid == me.pid or not pid_running(row.pid))
-            ]
-
-        def transaction(conn: Connection) -> int:
-            gone = dead(outbox.workers(conn, host=me.host))
-            if not gone:
-                return 0
-            reason = "taken back: its worker stopped"
-            count = outbox.release(conn, gone, now=self.clock.now(), reason=reason)
-            outbox.forget_workers(conn, gone)
-            if count:
-                log.warning("took back %d rows of stopped workers %s", count, ", ".join(gone))
-            return count
-
         async with self.writing:
-            return await self.writer.run(transaction)
+            return await self.writer.run(self._take_back)
+
+    def _take_back(self, conn: Connection) -> int:
+        me = self.identity
+        gone = [
+            row.owner
+            for row in outbox.workers(conn, host=me.host)
+            if row.owner not in _BEATING_HERE and (row.pid == me.pid or not pid_running(row.pid))
+        ]
+        if not gone:
+            return 0
+        reason = "taken back: its worker stopped"
+        count = outbox.release(conn, gone, now=self.clock.now(), reason=reason)
+        outbox.forget_workers(conn, gone)
+        if count:
+            log.warning("took back %d rows of stopped workers %s", count, ", ".join(gone))
+        return count
 
     async def release_own(self, reason: str) -> int:
         """Put this worker's unreceipted rows back to ``pending``: after a tick failed

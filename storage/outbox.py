@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Insert,
     Integer,
     Row,
+    Select,
     String,
     Table,
     Text,
@@ -45,6 +47,7 @@ from sqlalchemy import (
     literal_column,
     not_,
     null,
+    or_,
     select,
     true,
     tuple_,
@@ -54,6 +57,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -247,6 +251,18 @@ def due_routines(
     routines share a few schedules, and turning 5,000 rows into Python objects one by
     one costs more than the query.
     """
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    if after is not None:
+        params["after_at"], params["after_id"] = after
+    statement = _due_routines_statement(conn.dialect.name, lock, after is not None)
+    return list(conn.execute(statement, params).all())
+
+
+@cache
+def _due_routines_statement(dialect: str, lock: bool, paged: bool) -> Select[Any]:
+    """:func:`due_routines`'s statement, built once per shape with its values bound at
+    execution: building it (a subquery, a grouping) and deriving SQLAlchemy's cache
+    key from it cost more than an idle tick's whole query did, every tick."""
     page = (
         select(
             R.c.id,
@@ -257,28 +273,27 @@ def due_routines(
         .select_from(_ROUTINE_MEMBERS)
         .where(
             R.c.enabled == true(),
-            R.c.next_due_at <= now,
-            tuple_(R.c.next_due_at, R.c.id) > tuple_(*after) if after else true(),
+            R.c.next_due_at <= bindparam("now", type_=_UTC),
+            tuple_(R.c.next_due_at, R.c.id)
+            > tuple_(bindparam("after_at", type_=_UTC), bindparam("after_id", type_=Integer))
+            if paged
+            else true(),
         )
         .order_by(R.c.next_due_at, R.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
     if lock:
         page = page.with_for_update(of=R, skip_locked=True)
     due = page.subquery("due")
     schedule = [due.c[c.name] for c in SCHEDULE_COLUMNS]
-    pg = conn.dialect.name == "postgresql"
-    aggregate = func.json_agg if pg else func.json_group_array
-    rows = conn.execute(
-        select(
-            *schedule,
-            aggregate(due.c.id).filter(due.c.eligible == 1).label("writable"),
-            aggregate(due.c.id).filter(due.c.eligible == 0).label("skipped"),
-            func.count().label("routines"),
-            func.max(due.c.id).label("last_id"),
-        ).group_by(*schedule)
-    )
-    return list(rows.all())
+    aggregate = func.json_agg if dialect == "postgresql" else func.json_group_array
+    return select(
+        *schedule,
+        aggregate(due.c.id).filter(due.c.eligible == 1).label("writable"),
+        aggregate(due.c.id).filter(due.c.eligible == 0).label("skipped"),
+        func.count().label("routines"),
+        func.max(due.c.id).label("last_id"),
+    ).group_by(*schedule)
 
 
 def _json_rows(
@@ -477,14 +492,76 @@ def advance_routines(
 async def paused_with_end(conn: AsyncConnection, *, on_or_before: date) -> list[Row[Any]]:
     """Members paused until a date no later than ``on_or_before`` (a UTC date plus a day
     covers every zone; the caller checks each member's local date)."""
-    rows = await conn.execute(
-        select(M.c.id, M.c.timezone, M.c.paused_until).where(
-            M.c.paused == true(),
-            M.c.paused_until.is_not(None),
-            M.c.paused_until <= on_or_before,
+    rows = await conn.execute(_PAUSED_WITH_END, {"on_or_before": on_or_before})
+    return list(rows.all())
+
+
+#: :func:`paused_with_end`'s statement, built once (every tick reads it).
+_PAUSED_WITH_END = select(M.c.id, M.c.timezone, M.c.paused_until).where(
+    M.c.paused == true(),
+    M.c.paused_until.is_not(None),
+    M.c.paused_until <= bindparam("on_or_before", type_=M.c.paused_until.type),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What a tick starts from (:func:`tick_probe`)."""
+
+    #: Some enabled routine is due: a superset of what :func:`due_routines` finds.
+    routines_due: bool
+    #: Some row is claimable by :func:`claim` for these platforms.
+    claimable: bool
+    #: What :func:`paused_with_end` returns.
+    paused: list[Row[Any]]
+
+
+async def tick_probe(
+    conn: AsyncConnection, *, now: datetime, on_or_before: date, platforms: tuple[str, ...]
+) -> Probe:
+    """What a tick starts from, in one statement: whether any enabled routine is due at
+    ``now``, whether :func:`claim` would find a row for ``platforms``, and the members
+    :func:`paused_with_end` would return.
+
+    Both flags are plain reads (no join for the routines, no lock, no page) of what the
+    tick's own statements would then find: when they say no, the tick skips the fan-out
+    (its pipeline of tasks and, on PostgreSQL, its write transactions) and the claim
+    (two UPDATEs and their session), which were most of an idle tick. They can only err
+    towards work: a routine or row another worker holds, or takes meanwhile, costs an
+    empty page or claim, as before. One made due or claimable only after this read
+    (committed later, by another process) is found at the next tick, as it would be
+    had it come just after the tick's own statements; what the tick itself adds (rows
+    taken back from dead workers, rows enqueued) the caller knows of
+    (``Scheduler._deliver``).
+    """
+    params = {"now": now, "on_or_before": on_or_before}
+    rows = (await conn.execute(_tick_probe_statement(platforms), params)).all()
+    first = rows[0]
+    paused = [row for row in rows if row.id is not None]
+    return Probe(bool(first.due), bool(first.claimable), paused)
+
+
+@cache
+def _tick_probe_statement(platforms: tuple[str, ...]) -> Select[Any]:
+    """One row per member paused until a date, or one row of NULLs if there is none;
+    every row carries ``due`` and ``claimable``. Built once per set of platforms."""
+    any_due = (
+        select(R.c.id)
+        .where(R.c.enabled == true(), R.c.next_due_at <= bindparam("now", type_=_UTC))
+        .exists()
+    )
+    claimable = or_(
+        *(
+            select(D.c.id).where(_claimable(platforms, expired)[0]).exists()
+            for expired in (True, False)
         )
     )
-    return list(rows.all())
+    probe = select(any_due.label("due"), claimable.label("claimable")).subquery("probe")
+    paused = _PAUSED_WITH_END.whereclause
+    assert paused is not None
+    return select(
+        probe.c.due, probe.c.claimable, M.c.id, M.c.timezone, M.c.paused_until
+    ).select_from(probe.outerjoin(M, paused))
 
 
 async def resume_members(conn: AsyncConnection, member_ids: Sequence[int]) -> None:
@@ -515,42 +592,63 @@ async def claim(
     (SQLAlchemy drops it on SQLite, whose single statement is atomic under the
     database's write lock).
     """
-    on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(claim.platforms)))
-    # A row with a receipt was sent; its lease may have run out before the fold.
-    receipted = select(RECEIPT.c.delivery_id).where(RECEIPT.c.delivery_id == D.c.id).exists()
-    # A row whose owner still beats is held, however long it has waited in its queues.
-    owner_alive = (
-        select(WORKER.c.owner)
-        .where(WORKER.c.owner == D.c.lease_owner, WORKER.c.alive_until > now)
-        .exists()
-    )
-    expired = and_(IS_CLAIMED, D.c.lease_until < now, ~receipted, ~owner_alive)
-    pending = and_(IS_PENDING, D.c.not_before <= now)
     claimed: list[Row[Any]] = []
-    for condition, order in ((expired, D.c.lease_until), (pending, D.c.not_before)):
+    params = {"now": now, "claim_owner": claim.owner, "claim_until": claim.lease_until}
+    for expired in (True, False):
         wanted = limit - len(claimed)
         if wanted <= 0:
             break
-        candidates = (
-            select(D.c.id)
-            .where(condition, on_platforms)
-            .order_by(order)
-            .limit(wanted)
-            .with_for_update(skip_locked=True)
-        )
-        result = await conn.execute(
-            update(D)
-            .where(D.c.id.in_(candidates.scalar_subquery()))
-            .values(
-                status="claimed",
-                lease_owner=claim.owner,
-                lease_until=claim.lease_until,
-                attempts=D.c.attempts + 1,
-            )
-            .returning(*CLAIM_COLUMNS)
-        )
-        claimed.extend(result.all())
+        statement = _claim_statement(claim.platforms, expired)
+        claimed.extend((await conn.execute(statement, {**params, "wanted": wanted})).all())
     return claimed
+
+
+def _claimable(
+    platforms: tuple[str, ...], expired: bool
+) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """What :func:`claim` takes, and in which order: rows of workspaces on
+    ``platforms`` whose lease and owner's heartbeat ran out (``expired``), or pending
+    rows whose ``not_before`` has come. ``now`` is bound at execution."""
+    now = bindparam("now", type_=_UTC)
+    on_platforms = D.c.workspace_id.in_(select(W.c.id).where(W.c.platform.in_(platforms)))
+    if expired:
+        # A row with a receipt was sent; its lease may have run out before the fold.
+        receipted = select(RECEIPT.c.delivery_id).where(RECEIPT.c.delivery_id == D.c.id).exists()
+        # A row whose owner still beats is held, however long it has waited in its queues.
+        owner_alive = (
+            select(WORKER.c.owner)
+            .where(WORKER.c.owner == D.c.lease_owner, WORKER.c.alive_until > now)
+            .exists()
+        )
+        condition = and_(IS_CLAIMED, D.c.lease_until < now, ~receipted, ~owner_alive)
+        return and_(condition, on_platforms), D.c.lease_until
+    return and_(IS_PENDING, D.c.not_before <= now, on_platforms), D.c.not_before
+
+
+@cache
+def _claim_statement(platforms: tuple[str, ...], expired: bool) -> Update:
+    """One of :func:`claim`'s two statements (rows whose lease and owner's heartbeat
+    ran out, or pending rows), built once per set of platforms and bound at
+    execution: building them and their cache keys was most of an idle tick's claim."""
+    condition, order = _claimable(platforms, expired)
+    candidates = (
+        select(D.c.id)
+        .where(condition)
+        .order_by(order)
+        .limit(bindparam("wanted", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(D)
+        .where(D.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            status="claimed",
+            lease_owner=bindparam("claim_owner", type_=String),
+            lease_until=bindparam("claim_until", type_=_UTC),
+            attempts=D.c.attempts + 1,
+        )
+        .returning(*CLAIM_COLUMNS)
+    )
 
 
 async def recipients(conn: AsyncConnection, member_ids: Sequence[int]) -> list[list[Any]]:
@@ -714,31 +812,51 @@ def beat(
 ) -> None:
     """Say that ``owner`` lives until ``alive_until``: every row it has claimed is held
     until then (:func:`claim` leaves them alone), however long they wait."""
-    insert = dialect_insert(conn, WORKER).values(
-        owner=owner, host=host, pid=pid, started_at=now, beat_at=now, alive_until=alive_until
-    )
     conn.execute(
-        insert.on_conflict_do_update(
-            index_elements=[WORKER.c.owner],
-            set_={"beat_at": now, "alive_until": alive_until, "host": host, "pid": pid},
-        )
+        _beat_statement(conn.dialect.name),
+        {"w_owner": owner, "w_host": host, "w_pid": pid, "w_now": now, "w_until": alive_until},
+    )
+
+
+@cache
+def _beat_statement(dialect: str) -> Insert:
+    """:func:`beat`'s upsert, built once per backend: every tick beats."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(WORKER)
+    now = bindparam("w_now", type_=_UTC)
+    alive_until = bindparam("w_until", type_=_UTC)
+    host = bindparam("w_host", type_=String)
+    pid = bindparam("w_pid", type_=Integer)
+    return insert.values(
+        owner=bindparam("w_owner", type_=String),
+        host=host,
+        pid=pid,
+        started_at=now,
+        beat_at=now,
+        alive_until=alive_until,
+    ).on_conflict_do_update(
+        index_elements=[WORKER.c.owner],
+        set_={"beat_at": now, "alive_until": alive_until, "host": host, "pid": pid},
     )
 
 
 def workers(conn: Connection, *, host: str | None = None) -> list[Row[Any]]:
     """Every worker row (``owner, host, pid, started_at, beat_at, alive_until``), or
     those on ``host``: what an operator's readiness check or a restarted worker reads."""
-    query = select(
-        WORKER.c.owner,
-        WORKER.c.host,
-        WORKER.c.pid,
-        WORKER.c.started_at,
-        WORKER.c.beat_at,
-        WORKER.c.alive_until,
-    ).order_by(WORKER.c.owner)
-    if host is not None:
-        query = query.where(WORKER.c.host == host)
-    return list(conn.execute(query).all())
+    if host is None:
+        return list(conn.execute(_WORKERS).all())
+    return list(conn.execute(_WORKERS_ON_HOST, {"host": host}).all())
+
+
+_WORKERS = select(
+    WORKER.c.owner,
+    WORKER.c.host,
+    WORKER.c.pid,
+    WORKER.c.started_at,
+    WORKER.c.beat_at,
+    WORKER.c.alive_until,
+).order_by(WORKER.c.owner)
+#: Built once: every tick reads this host's workers (``Heartbeat.take_back``).
+_WORKERS_ON_HOST = _WORKERS.where(WORKER.c.host == bindparam("host", type_=String))
 
 
 def release(conn: Connection, owners: Sequence[str], *, now: datetime, reason: str) -> int:

@@ -715,3 +715,58 @@ async def test_schedulers_sharing_a_process_keep_each_others_rows(
         ("nudge:test", "pending")
     ]
     await second.stop()
+
+
+async def test_a_row_a_tick_hook_enqueues_goes_out_in_the_same_idle_tick(
+    services: Services, scheduler: Scheduler, inbox: Inbox
+) -> None:
+    """A tick whose first read finds nothing claimable skips the claim, unless a row
+    was enqueued since: here by a tick hook, which runs after that read."""
+    member = await add_member(services)  # nothing due at 08:00
+
+    async def hook(sched: Scheduler, now: datetime) -> None:
+        await sched.enqueue(
+            member_id=member.id, workspace_id=member.workspace_id, kind="nudge:test",
+            period_key="p1", due_at=now,
+        )  # fmt: skip
+
+    services.tick_hooks.append(hook)
+    report = await scheduler.tick()
+    assert (report.created, report.claimed, report.sent) == (0, 1, 1)
+    assert inbox.texts == ["nudge:test p1"]
+    assert (await scheduler.tick()).claimed == 0
+
+
+async def test_an_idle_tick_claims_what_another_process_left_claimable(
+    services: Services, inbox: Inbox, clock: SimClock
+) -> None:
+    """Nothing due and nothing enqueued by this scheduler: rows another worker made
+    claimable before the tick (a pending row; a row whose lease and owner's heartbeat
+    ran out, its owner on another host) are found by the tick's first read and sent."""
+    member = await add_member(services)
+    now = at("2027-03-01T08:30")
+    clock.set(now)
+    other = Scheduler(services, outlets={"console": inbox}, render=plain_render, host="elsewhere")
+    for key in ("p1", "p2"):
+        assert await other.enqueue(
+            member_id=member.id, workspace_id=member.workspace_id, kind="nudge:test",
+            period_key=key, due_at=now,
+        )  # fmt: skip
+    await other.heartbeat.beat()
+    async with services.store.session() as s:
+        claim = other._claim_for(now)
+        held = await outbox.claim(await s.connection(), claim, now=now, limit=1)
+    assert len(held) == 1  # p1 is held by ``other``, p2 still pending
+
+    scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    report = await scheduler.tick()
+    assert (report.claimed, report.sent, inbox.texts) == (1, 1, ["nudge:test p2"])
+    clock.set(now + other.lease + timedelta(seconds=1))  # ``other`` has stopped beating
+    report = await scheduler.tick()
+    assert (report.claimed, report.sent) == (1, 1)
+    assert inbox.texts == ["nudge:test p2", "nudge:test p1"]
+    assert [(r.period_key, r.status, r.attempts) for r in await rows(services, member.id)] == [
+        ("p1", "sent", 2),
+        ("p2", "sent", 1),
+    ]
+    await scheduler.stop()
