@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from adapters.console import ConsoleAdapter
 from bot.events import FormSubmit, Inbound
 from bot.reply import Form, FormField, Reply
@@ -50,8 +52,9 @@ def test_scripted_session_english_then_vietnamese_then_export(tmp_path: Path) ->
     assert document["member"]["level"] == "mid" and document["member"]["language"] == "vi"
 
 
+@pytest.mark.usefixtures("migrated_home")
 def test_console_options_and_state_persist(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'p.db'}"
+    db = f"sqlite:///{tmp_path / 'mentorbot.db'}"
     first = run_cli(
         "console",
         "--db",
@@ -71,6 +74,7 @@ def test_console_options_and_state_persist(tmp_path: Path) -> None:
     assert "Asia/Ho_Chi_Minh" not in other.stdout
 
 
+@pytest.mark.usefixtures("migrated_home")
 def test_run_without_tokens_in_a_terminal_is_the_console(tmp_path: Path) -> None:
     """In a terminal, ``mentorbot run`` with no platform is the console; without one
     (a Procfile worker missing its tokens) it fails instead: tests/test_startup.py."""
@@ -78,7 +82,7 @@ def test_run_without_tokens_in_a_terminal_is_the_console(tmp_path: Path) -> None
 
     controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-    env |= {"PYTHONPATH": str(REPO), "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    env |= {"PYTHONPATH": str(REPO), "DATABASE_URL": f"sqlite:///{tmp_path / 'mentorbot.db'}"}
     process = subprocess.Popen(
         [sys.executable, "-m", "mentorbot", "run", "--port", "0"],
         stdin=terminal,

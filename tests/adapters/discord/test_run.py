@@ -58,6 +58,7 @@ async def test_a_refused_token_stops_the_start_with_one_line(fake: FakeDiscord, 
         await cli.run_platforms(settings, argparse.Namespace(db=None, port=0))
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_a_refused_token_ends_the_process_with_one_line(fake: FakeDiscord, tmp_path: Path):
     env = base_env(tmp_path, DISCORD_TOKEN="not-the-token", DISCORD_API_URL=fake.api_url)
     code, _, err = await mentorbot(tmp_path, "run", "--port", "0", env=env)
@@ -65,6 +66,7 @@ async def test_a_refused_token_ends_the_process_with_one_line(fake: FakeDiscord,
     assert one_line(err).endswith("DISCORD_TOKEN: Discord did not accept the bot token")
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_unreachable_discord_is_one_line_saying_where(tmp_path: Path):
     api = f"http://127.0.0.1:{closed_port()}/api/v10"
     env = base_env(tmp_path, DISCORD_TOKEN="token", DISCORD_API_URL=api)
@@ -119,6 +121,7 @@ discord.client.asyncio = _TenTimesFaster("asyncio")
 """
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_an_outage_while_running_is_one_line_per_retry_with_backoff(tmp_path: Path):
     import signal
     import sys

@@ -8,12 +8,15 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.slack import FakeSlack
 from tests.test_startup import base_env, closed_port, mentorbot, one_line
 
 REPO = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_mentorbot_run_serves_slack_in_socket_mode_until_sigterm(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
@@ -55,6 +58,7 @@ async def test_mentorbot_run_serves_slack_in_socket_mode_until_sigterm(
 # ----------------------------------------------- a start that cannot succeed
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_a_refused_bot_token_is_one_line_and_exit_2(fake: FakeSlack, tmp_path: Path) -> None:
     env = base_env(
         tmp_path,
@@ -67,6 +71,7 @@ async def test_a_refused_bot_token_is_one_line_and_exit_2(fake: FakeSlack, tmp_p
     assert one_line(err).endswith("SLACK_BOT_TOKEN was refused by Slack (invalid_auth)")
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_a_refused_app_token_is_one_line_not_endless_retries(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
@@ -82,6 +87,7 @@ async def test_a_refused_app_token_is_one_line_not_endless_retries(
     assert fake.socket_connections == 0
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_unreachable_slack_is_one_line_saying_where(tmp_path: Path) -> None:
     api = f"http://127.0.0.1:{closed_port()}/api/"
     env = base_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_API_URL=api)
@@ -104,6 +110,7 @@ def procfile() -> dict[str, str]:
     return dict(line.split(": ", 1) for line in lines if line.strip())
 
 
+@pytest.mark.usefixtures("migrated_home")
 async def test_an_outage_while_running_is_one_line_per_retry_without_tracebacks(
     tmp_path: Path,
 ) -> None:
