@@ -492,6 +492,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if getattr(args, "db", None):
             check_database_url(args.db, name="--db")
+        command = args.command or "run"
+        if command == "run":
+            # First: a process with nothing to run (a Procfile line whose tokens are
+            # missing) stops before the platform modules and the content are loaded,
+            # ~1 s of CPU it spent on them before its one line.
+            platforms = platforms_to_run(settings, getattr(args, "platforms", None))
+            if not platforms and not sys.stdin.isatty():
+                raise ConfigError(NO_PLATFORM)
         # Every command checks every setting, ``migrate`` too: a release phase then
         # fails before the deploy instead of the workers after it.
         check_platforms(settings, configured_platforms(settings), getattr(args, "slack_mode", None))
@@ -499,7 +507,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.content import load_library  # after the settings: a bad one stops sooner
 
         load_library()
-        command = args.command or "run"
         if command == "migrate":
             return asyncio.run(run_migrate(settings))
         if command == "demo":
@@ -507,13 +514,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "console" and args.now is not None and args.clock != "sim":
             parser.error("--now needs --clock sim")
         if command == "run":
-            platforms = platforms_to_run(settings, getattr(args, "platforms", None))
             port = http_port(settings, args)
             if platforms:
                 check_platforms(settings, platforms, getattr(args, "slack_mode", None))
                 return asyncio.run(run_platforms(settings, args))
-            if not sys.stdin.isatty():
-                raise ConfigError(NO_PLATFORM)
             args = argparse.Namespace(
                 serve_port=port,
                 db=getattr(args, "db", None),
