@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,19 +35,32 @@ DST_NIGHT = (
 )
 
 
+@pytest.fixture
+async def sim_db(tmp_path: Path, migrated_sqlite: Callable[[Path], Awaitable[str]]) -> str:
+    """An empty database already at every migration: these processes are about the
+    simulated clock, not the first start's migration, and a start on a database at every
+    head skips Alembic (most of a second of CPU a process)."""
+    return await migrated_sqlite(tmp_path / "sim.db")
+
+
+@pytest.fixture
+async def other_sim_db(tmp_path: Path, migrated_sqlite: Callable[[Path], Awaitable[str]]) -> str:
+    return await migrated_sqlite(tmp_path / "other.db")
+
+
 def export_of(out: str) -> dict:  # type: ignore[type-arg]
     start = out.index("{", out.index("Here is everything I store about you"))
     return json.loads(out[start:])
 
 
-def test_done_when_berlin_0230_across_spring_forward(tmp_path: Path) -> None:
+def test_done_when_berlin_0230_across_spring_forward(sim_db: str) -> None:
     """The issue's session: one prompt on each local day, at 02:30, except on the night
     the clocks jump from 02:00 to 03:00, when it comes at the first real instant, 03:00;
     and the export lists the same deliveries."""
     result = run_cli(
         "console",
         "--db",
-        f"sqlite:///{tmp_path / 'dst.db'}",
+        sim_db,
         "--clock",
         "sim",
         "--now",
@@ -76,7 +89,7 @@ def test_done_when_berlin_0230_across_spring_forward(tmp_path: Path) -> None:
     ]
 
 
-def test_a_delivered_prompt_is_answered_by_number(tmp_path: Path) -> None:
+def test_a_delivered_prompt_is_answered_by_number(sim_db: str) -> None:
     script = (
         "/mentor schedule daily 07:00\n"
         ":advance 1d\n"
@@ -90,7 +103,7 @@ def test_a_delivered_prompt_is_answered_by_number(tmp_path: Path) -> None:
     result = run_cli(
         "console",
         "--db",
-        f"sqlite:///{tmp_path / 'a.db'}",
+        sim_db,
         "--clock",
         "sim",
         "--now",
@@ -108,11 +121,11 @@ def test_a_delivered_prompt_is_answered_by_number(tmp_path: Path) -> None:
     assert "Daily: 1 in a row (best 1)" in out
 
 
-def test_advance_refuses_what_is_not_a_duration(tmp_path: Path) -> None:
+def test_advance_refuses_what_is_not_a_duration(sim_db: str) -> None:
     result = run_cli(
         "console",
         "--db",
-        f"sqlite:///{tmp_path / 'b.db'}",
+        sim_db,
         "--clock",
         "sim",
         "--now",
@@ -134,8 +147,8 @@ def test_now_needs_the_simulated_clock(tmp_path: Path) -> None:
     assert "not a date-time" in result.stderr
 
 
-def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
-    result = run_cli("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
+def test_demo_plays_a_month_for_a_team(sim_db: str) -> None:
+    result = run_cli("demo", "--db", sim_db)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("Mentorbot demo: 4 members, 2027-03-01 to 2027-04-02")
@@ -205,13 +218,13 @@ def test_demo_plays_a_month_for_a_team(tmp_path: Path) -> None:
     assert "`" not in "".join(line for line in out.splitlines() if "↳" in line)
 
 
-def test_demo_is_deterministic(tmp_path: Path) -> None:
+def test_demo_is_deterministic(sim_db: str, other_sim_db: str) -> None:
     # The two runs at once, each on its own database: they share nothing, and the wait
     # is one demo's rather than two.
     with ThreadPoolExecutor(2) as pool:
         first, second = pool.map(
-            lambda name: run_cli("demo", "--days", "5", "--db", f"sqlite:///{tmp_path / name}"),
-            ["one.db", "two.db"],
+            lambda url: run_cli("demo", "--days", "5", "--db", url),
+            [sim_db, other_sim_db],
         )
     assert first.returncode == 0, first.stderr
     assert "2027-03-01 to 2027-03-06" in first.stdout
