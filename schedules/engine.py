@@ -378,12 +378,12 @@ class Scheduler:
         the last outcomes are written), since no other worker takes a live one's rows.
 
         The fan-out runs only when the tick's first read found a routine due
-        (``outbox.tick_probe``), the claim only after a fan-out or when ``may_claim``
-        says a row may be claimable, and the recorder starts only when something is
-        to be sent: an idle tick spawns none of their tasks or transactions. (Rows a
-        fan-out creates for this worker's platforms are created claimed, and its
-        retries wait at least ``policy.BACKOFF_BASE``, but a fan-out is no idle
-        tick: the claim runs after it as it always did.)"""
+        (``outbox.tick_probe``), the claim only when ``may_claim`` says a row may be
+        claimable, and the recorder starts only when something is to be sent: an idle
+        tick spawns none of their tasks or transactions. A fan-out makes no row
+        claimable by this worker at ``now``: the rows it creates for this worker's
+        platforms are created claimed (the others are another worker's to claim), and
+        its retries wait at least ``policy.BACKOFF_BASE``."""
         recorder = dispatcher.recorder
         done = False
         try:
@@ -391,7 +391,7 @@ class Scheduler:
                 recorder.start()
                 await self._fan_out(now, report, dispatcher)
             await self._run_hooks(now)
-            if self.outlets and (routines_due or may_claim()):
+            if self.outlets and may_claim():
                 while jobs := await self._claim(now):
                     recorder.start()
                     report.claimed += len(jobs)

@@ -106,6 +106,22 @@ def id_in(column: ColumnElement[int], ids: Sequence[int], dialect: str) -> Colum
     return column.in_(values.scalar_subquery())
 
 
+def _id_in_param(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+    """:func:`id_in` with the list as the parameter ``name``, for a statement built
+    once; bind it with :func:`_ids_value`."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+    values = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name, type_=String))
+    )
+    return column.in_(values.scalar_subquery())
+
+
+def _ids_value(ids: Sequence[int], dialect: str) -> Any:
+    """The value of an :func:`_id_in_param`: an array on PostgreSQL, JSON on SQLite."""
+    return list(ids) if dialect == "postgresql" else json.dumps(list(ids))
+
+
 def _by_id(column: ColumnElement[Any], conn: Connection) -> ColumnElement[Any]:
     """``column`` as a filter SQLite checks on the rows it finds by id rather than
     searches with: given ``id IN (…) AND next_due_at = ?``, its planner probes
@@ -113,7 +129,12 @@ def _by_id(column: ColumnElement[Any], conn: Connection) -> ColumnElement[Any]:
     anyway; SQLite's unary ``+`` keeps the column out of index choice, so each routine
     is one primary-key lookup (about a fifth less time for the insert and the advance,
     measured). PostgreSQL has no unary ``+`` for timestamps, and plans this well."""
-    if conn.dialect.name != "sqlite":
+    return _by_id_on(column, conn.dialect.name)
+
+
+def _by_id_on(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """:func:`_by_id` for a statement built once per backend."""
+    if dialect != "sqlite":
         return column
     table = cast(Table, column.table).name
     return literal_column(f"+{table}.{column.name}", type_=column.type)
@@ -349,38 +370,80 @@ def create_routine_deliveries(
     without a join: the sender reads the members on its own connection
     (:func:`fresh_members`), outside the single writer's transaction.
     """
-    kind = f"prompt:{cadence}"
-    status_value: ColumnElement[Any] = literal(status)
+    dialect = conn.dialect.name
+    claiming = claim is not None and status == "pending" and bool(claim.platforms)
+    params: dict[str, Any] = {
+        "c_ids": _ids_value(routine_ids, dialect),
+        "c_was_due": was_due,
+        "c_kind": f"prompt:{cadence}",
+        "c_period": period_key,
+        "c_status": status,
+        "c_due": due_at,
+        "c_note": note,
+        "c_now": now,
+    }
+    if claim is not None and claiming:
+        params |= {"c_owner": claim.owner, "c_until": claim.lease_until}
+    platforms = claim.platforms if claim is not None and claiming else None
+    statement = _create_statement(dialect, platforms)
+    if dialect == "postgresql":
+        rows = conn.execute(statement, params).all()
+        return len(rows), [[i, m] for i, m, state in rows if state == "claimed"] or None
+    result = conn.execute(statement, params)
+    created = max(result.rowcount or 0, 0)
+    if not (claim is not None and claiming and created):
+        return created, None
+    # One statement holds the write lock throughout and SQLite gives each new row the
+    # largest rowid plus one, so this INSERT's rows are the ``created`` ids up to the
+    # last one; the filter keeps those it created claimed.
+    last = int(result.lastrowid)
+    return created, conn.scalar(
+        _CREATED_CLAIMED, {"c_after": last - created, "c_last": last, "c_owner": claim.owner}
+    )
+
+
+@cache
+def _create_statement(dialect: str, claiming: tuple[str, ...] | None) -> Insert:
+    """:func:`create_routine_deliveries`'s INSERT … SELECT, built once per backend and
+    per set of platforms whose rows are created claimed (None: none are), its values
+    bound at execution: a tick that creates a few rows built and keyed it per plan."""
+    status_value: ColumnElement[Any] = bindparam("c_status", type_=String)
     owner: ColumnElement[Any] = null()
     lease_until: ColumnElement[Any] = null()
     attempts: ColumnElement[Any] = literal(0)
-    claiming = claim is not None and status == "pending" and bool(claim.platforms)
-    if claim is not None and claiming:
-        ours = W.c.platform.in_(claim.platforms)
-        status_value = case((ours, literal("claimed")), else_=literal(status))
-        owner = case((ours, literal(claim.owner)), else_=null())
-        lease_until = case((ours, literal(claim.lease_until, _UTC)), else_=null())
+    if claiming is not None:
+        ours = W.c.platform.in_(claiming)
+        status_value = case((ours, literal("claimed")), else_=status_value)
+        owner = case((ours, bindparam("c_owner", type_=String)), else_=null())
+        lease_until = case((ours, bindparam("c_until", type_=_UTC)), else_=null())
         attempts = case((ours, literal(1)), else_=literal(0))
-    in_chunk = id_in(R.c.id, routine_ids, conn.dialect.name)
+    kind = bindparam("c_kind", type_=String)
+    period_key = bindparam("c_period", type_=String)
+    due_at = bindparam("c_due", type_=_UTC)
     source = (
         select(
             M.c.workspace_id,
             R.c.member_id,
             _MEMBER_TARGET,
-            literal(kind),
-            literal(period_key),
+            kind,
+            period_key,
             status_value,
-            literal(due_at, _UTC),
-            literal(due_at, _UTC),
+            due_at,
+            due_at,
             attempts,
             owner,
             lease_until,
-            literal(note, String),
+            bindparam("c_note", type_=String),
             literal({}, JSON),
-            literal(now, _UTC),
+            bindparam("c_now", type_=_UTC),
         )
         .select_from(_ROUTINE_MEMBERS)
-        .where(in_chunk, R.c.enabled == true(), _by_id(R.c.next_due_at, conn) == was_due, _ELIGIBLE)
+        .where(
+            _id_in_param(R.c.id, "c_ids", dialect),
+            R.c.enabled == true(),
+            _by_id_on(R.c.next_due_at, dialect) == bindparam("c_was_due", type_=_UTC),
+            _ELIGIBLE,
+        )
     )
     columns = [
         "workspace_id",
@@ -398,7 +461,7 @@ def create_routine_deliveries(
         "payload",
         "created_at",
     ]
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         # Rows that exist are left out by a probe of the unique key, not ON CONFLICT:
         # PostgreSQL's speculative insertion (probe every unique index, insert, confirm
         # with a WAL record of its own) made a fan-out's INSERT about 40 % slower. No
@@ -414,8 +477,8 @@ def create_routine_deliveries(
         found = (
             select(literal_column("1"))
             .where(
-                existing.c.kind == literal(kind),
-                existing.c.period_key == literal(period_key),
+                existing.c.kind == kind,
+                existing.c.period_key == period_key,
                 existing.c.target == _MEMBER_TARGET,
             )
             .limit(1)
@@ -423,20 +486,18 @@ def create_routine_deliveries(
         )
         source = source.where(found.is_(None))
         insert = postgresql.insert(D).from_select(columns, source)
-        rows = (conn.execute(insert.returning(D.c.id, D.c.member_id, D.c.status))).all()
-        return len(rows), [[i, m] for i, m, state in rows if state == "claimed"] or None
-    result = conn.execute(sqlite.insert(D).from_select(columns, source).on_conflict_do_nothing())
-    created = max(result.rowcount or 0, 0)
-    if not (claim is not None and claiming and created):
-        return created, None
-    # One statement holds the write lock throughout and SQLite gives each new row the
-    # largest rowid plus one, so this INSERT's rows are the ``created`` ids up to the
-    # last one; the filter keeps those it created claimed.
-    last = int(result.lastrowid)
-    mine = select(_json_rows(conn, D.c.id, D.c.member_id)).where(
-        D.c.id > last - created, D.c.id <= last, IS_CLAIMED, D.c.lease_owner == claim.owner
-    )
-    return created, conn.scalar(mine)
+        return insert.returning(D.c.id, D.c.member_id, D.c.status)
+    return sqlite.insert(D).from_select(columns, source).on_conflict_do_nothing()
+
+
+#: SQLite: [id, member id] of the rows one INSERT created claimed by ``c_owner``, by
+#: the range of ids it allocated (``create_routine_deliveries``).
+_CREATED_CLAIMED = select(func.json_group_array(func.json_array(D.c.id, D.c.member_id))).where(
+    D.c.id > bindparam("c_after", type_=Integer),
+    D.c.id <= bindparam("c_last", type_=Integer),
+    IS_CLAIMED,
+    D.c.lease_owner == bindparam("c_owner", type_=String),
+)
 
 
 #: What the sender needs of a fresh row's member besides the render inputs, in the
@@ -457,17 +518,27 @@ async def fresh_members(conn: AsyncConnection, member_ids: Sequence[int]) -> lis
     """
     if not member_ids:
         return []
+    dialect = conn.dialect.name
     rows = await conn.execute(
-        select(
-            M.c.paused,
-            M.c.unreachable,
-            *RENDER_COLUMNS,
-            _json_rows(conn, *ADDRESS_COLUMNS).label("members"),
-        )
-        .where(id_in(M.c.id, member_ids, conn.dialect.name))
-        .group_by(M.c.paused, M.c.unreachable, *RENDER_COLUMNS)
+        _fresh_members_statement(dialect), {"ids": _ids_value(member_ids, dialect)}
     )
     return list(rows.all())
+
+
+@cache
+def _fresh_members_statement(dialect: str) -> Select[Any]:
+    """:func:`fresh_members`'s statement, built once per backend (a tick that sends
+    builds it for every chunk, a few prompts' tick included)."""
+    members = (
+        func.json_agg(func.json_build_array(*ADDRESS_COLUMNS))
+        if dialect == "postgresql"
+        else func.json_group_array(func.json_array(*ADDRESS_COLUMNS))
+    )
+    return (
+        select(M.c.paused, M.c.unreachable, *RENDER_COLUMNS, members.label("members"))
+        .where(_id_in_param(M.c.id, "ids", dialect))
+        .group_by(M.c.paused, M.c.unreachable, *RENDER_COLUMNS)
+    )
 
 
 def advance_routines(
@@ -479,13 +550,23 @@ def advance_routines(
 ) -> None:
     """Move routines to their next occurrence, paused members' included: a paused
     period is skipped, not queued."""
+    dialect = conn.dialect.name
     conn.execute(
+        _advance_statement(dialect),
+        {"a_ids": _ids_value(routine_ids, dialect), "a_was_due": was_due, "a_next": next_due_at},
+    )
+
+
+@cache
+def _advance_statement(dialect: str) -> Update:
+    """:func:`advance_routines`'s UPDATE, built once per backend."""
+    return (
         update(R)
         .where(
-            id_in(R.c.id, routine_ids, conn.dialect.name),
-            _by_id(R.c.next_due_at, conn) == was_due,
+            _id_in_param(R.c.id, "a_ids", dialect),
+            _by_id_on(R.c.next_due_at, dialect) == bindparam("a_was_due", type_=_UTC),
         )
-        .values(next_due_at=next_due_at)
+        .values(next_due_at=bindparam("a_next", type_=_UTC))
     )
 
 
@@ -665,10 +746,17 @@ async def recipients(conn: AsyncConnection, member_ids: Sequence[int]) -> list[l
 
 
 async def workspaces(conn: AsyncConnection, workspace_ids: Sequence[int]) -> list[Row[Any]]:
+    dialect = conn.dialect.name
     rows = await conn.execute(
-        select(*WORKSPACE_COLUMNS).where(id_in(W.c.id, workspace_ids, conn.dialect.name))
+        _workspaces_statement(dialect), {"ids": _ids_value(workspace_ids, dialect)}
     )
     return list(rows.all())
+
+
+@cache
+def _workspaces_statement(dialect: str) -> Select[Any]:
+    """:func:`workspaces`'s statement, built once per backend."""
+    return select(*WORKSPACE_COLUMNS).where(_id_in_param(W.c.id, "ids", dialect))
 
 
 def record_sent(conn: Connection, sent: Sequence[tuple[int, str]], *, sent_at: datetime) -> None:

@@ -770,3 +770,31 @@ async def test_an_idle_tick_claims_what_another_process_left_claimable(
         ("p2", "sent", 1),
     ]
     await scheduler.stop()
+
+
+async def test_a_tick_with_a_fan_out_also_claims_what_was_claimable_at_its_start(
+    services: Services, inbox: Inbox, clock: SimClock
+) -> None:
+    """The claim after a fan-out runs when the tick's first read found a claimable row
+    (here one another scheduler enqueued), and is skipped otherwise: the fan-out's own
+    rows are created claimed."""
+    member = await add_member(services)
+    clock.set(at("2027-03-01T09:00"))
+    other = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    assert await other.enqueue(
+        member_id=member.id, workspace_id=member.workspace_id, kind="nudge:test",
+        period_key="p1", due_at=clock.now(),
+    )  # fmt: skip
+    scheduler = Scheduler(services, outlets={"console": inbox}, render=plain_render)
+    report = await scheduler.tick()
+    assert (report.created, report.claimed, report.sent) == (1, 2, 2)
+    assert sorted(inbox.texts) == ["nudge:test p1", "prompt:daily 2027-03-01"]
+    clock.set(at("2027-03-01T10:00"))  # the monthly routine
+    report = await scheduler.tick()
+    assert (report.created, report.claimed, report.sent) == (1, 1, 1)
+    assert [(r.kind, r.status) for r in await rows(services, member.id)] == [
+        ("nudge:test", "sent"),
+        ("prompt:daily", "sent"),
+        ("prompt:monthly", "sent"),
+    ]
+    await scheduler.stop()
