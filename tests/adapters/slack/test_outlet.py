@@ -82,7 +82,7 @@ async def test_a_stale_dm_channel_remembered_only_in_memory_is_reopened(fake, se
     """The outbox had not yet written the member's channel (outcomes are written a
     second after the send), so the target carries none, but this process remembers
     one that has since gone: it is opened anew, not a lost prompt."""
-    outlet = outlet_for(fake, session)
+    outlet = outlet_for(fake, session, per_channel=100)  # not about the 1 s per channel
     first = await outlet.deliver(dm("U0A"), [PROMPT])
     fake.fail_next("chat.postMessage", "channel_not_found")
     again = await outlet.deliver(dm("U0A"), [PROMPT])
