@@ -77,7 +77,16 @@ class Member(Base):
     two members, so workspaces never see each other's data."""
 
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("workspace_id", "external_user"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_user"),
+        # Every tick reads the members whose pause ends (migration 0015).
+        Index(
+            "ix_member_paused_until",
+            "paused_until",
+            sqlite_where=text("paused = 1"),
+            postgresql_where=text("paused"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
