@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.scratch import scratch_schema  # noqa: E402
 from bot.content import load_library  # noqa: E402
 from bot.context import Services  # noqa: E402
 from bot.delivery import Sent, Target  # noqa: E402
@@ -356,18 +357,8 @@ async def run_one(url: str, kind: str, workers: int, prompts: int, scale: float)
 
 
 async def with_schema(base: str, work: Any) -> Any:
-    import asyncpg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(base)
-    await conn.execute(f'CREATE SCHEMA "{schema}"')
-    await conn.close()
-    try:
-        return await work(f"{base}?options=-csearch_path%3D{schema}")
-    finally:
-        conn = await asyncpg.connect(base)
-        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await conn.close()
+    async with scratch_schema(base) as url:
+        return await work(url)
 
 
 async def main(args: argparse.Namespace) -> list[Run]:

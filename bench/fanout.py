@@ -53,7 +53,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,6 +61,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.scratch import create_schema, drop_schema, in_schema  # noqa: E402
 
 DUE = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 ZONES = (
@@ -508,21 +509,6 @@ def child(step: str, url: str, members: int, *extra: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-async def _scratch_schema(url: str, *, drop: str | None = None) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        if drop:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{drop}" CASCADE')
-            return drop
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        return schema
-    finally:
-        await conn.close()
-
-
 #: What each outbox run reports, kept per variant (``history_…``, ``sqlite_…``).
 RUN_KEYS = ("handover_s", "tick_s", "prompts_per_s", "tick_prompts_per_s")
 
@@ -538,10 +524,9 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
 
         def database(name: str) -> str:
             if pg:
-                schema = asyncio.run(_scratch_schema(args.db))
+                schema = asyncio.run(create_schema(args.db))
                 schemas.append(schema)
-                sep = "&" if "?" in args.db else "?"
-                return f"{args.db}{sep}options=-csearch_path%3D{schema}"
+                return in_schema(args.db, schema)
             return (
                 args.db if args.db and name == "" else f"sqlite:///{Path(tmp) / f'bench{name}.db'}"
             )
@@ -593,7 +578,7 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
                 result |= child("baseline", variants[0][1], args.members)
         finally:
             for schema in schemas:
-                asyncio.run(_scratch_schema(args.db, drop=schema))
+                asyncio.run(drop_schema(args.db, schema))
     if result.get("baseline_startup_s"):
         result["startup_ratio"] = result["baseline_startup_s"] / result["startup_s"]
         result["rss_growth_ratio"] = result["baseline_rss_growth_mb"] / max(

@@ -27,7 +27,8 @@ drivers' threads), not the database server's; wall time is given too.
 
 On PostgreSQL (``--db``) the run uses a scratch schema that is dropped afterwards. The
 script only uses what the scheduler has long had (``Scheduler.tick``,
-``Store.session``), so it runs against older commits too: copy it into a checkout.
+``Store.session``), so it runs against older commits too: copy it and
+``bench/scratch.py`` into a checkout.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,6 +48,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.scratch import scratch_schema  # noqa: E402
 
 START = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)  # a Monday, six hours before 09:00
 IDLE_STEP = timedelta(seconds=10)
@@ -75,21 +77,6 @@ async def plain_render(services: Any, delivery: Any, member: Any) -> list[Any]:
     from bot.reply import Reply
 
     return [Reply(text=f"{delivery.kind} {delivery.period_key}")]
-
-
-async def _scratch_schema(url: str, *, drop: str | None = None) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        if drop:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{drop}" CASCADE')
-            return drop
-        schema = f"bench_tick_{uuid.uuid4().hex[:10]}"
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        return schema
-    finally:
-        await conn.close()
 
 
 async def measure(url: str, *, ticks: int, rounds: int) -> dict[str, dict[str, float]]:
@@ -181,16 +168,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         sqlite_url = f"sqlite:///{Path(tmp) / 'tick.db'}"
         results["sqlite"] = await measure(sqlite_url, ticks=args.ticks, rounds=args.rounds)
     if args.db:
-        schema = await _scratch_schema(args.db)
-        sep = "&" if "?" in args.db else "?"
-        try:
-            results["postgresql"] = await measure(
-                f"{args.db}{sep}options=-csearch_path%3D{schema}",
-                ticks=args.ticks,
-                rounds=args.rounds,
-            )
-        finally:
-            await _scratch_schema(args.db, drop=schema)
+        async with scratch_schema(args.db, prefix="bench_tick") as url:
+            results["postgresql"] = await measure(url, ticks=args.ticks, rounds=args.rounds)
     return results
 
 
